@@ -1,0 +1,273 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { Config } from './config/types.js';
+import { EventBus } from './core/bus.js';
+import { ChargerRuntime } from './core/charger-runtime.js';
+import { type Clock, realClock, sleep } from './core/clock.js';
+import { type ControlHooks, plainControl } from './core/control.js';
+import type { DeviceView } from './core/device.js';
+import { createLogger, type LoggerBundle } from './core/logger.js';
+import { homieInstance } from './core/naming.js';
+import { StateStore } from './core/state-store.js';
+import { chargerType } from './drivers/registry.js';
+import { type Incoming, MqttConnection } from './mqtt/connection.js';
+import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/embedded-broker.js';
+import { BridgePublisher } from './publishers/bridge-info.js';
+import { RetainedSweep } from './publishers/cleanup.js';
+import { CommandRouter } from './publishers/commands.js';
+import type { PublisherContext } from './publishers/context.js';
+import { HomeAssistantPublisher } from './publishers/homeassistant.js';
+import { HomiePublisher } from './publishers/homie.js';
+import { StatePublisher } from './publishers/state.js';
+
+/** How a bridge is built. */
+export interface BridgeOptions {
+  config: Config;
+  clock?: Clock;
+  logger?: LoggerBundle;
+  control?: ControlHooks;
+  /** The start-up read of retained topics, ms (CONTRACT §4: 3 s). */
+  retainedWindowMs?: number;
+  /** Demo: take a free port when the embedded broker's port is in use. */
+  brokerPortFallback?: boolean;
+}
+
+/**
+ * The composition root: configuration → broker connection → charger runtimes → publishers.
+ * Data flows one way (device → runtime → bus → publishers → MQTT); commands come back through
+ * the router into the same runtimes the engine uses.
+ */
+export class Bridge {
+  readonly cfg: Config;
+  readonly bus = new EventBus();
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly chargers: ChargerRuntime[] = [];
+  broker?: EmbeddedBroker;
+  conn!: MqttConnection;
+  /** Resolves when the first start-up sequence (retained read, clean-up, discovery) is done. */
+  readonly ready: Promise<void>;
+  private resolveReady!: () => void;
+  private readonly loggers: LoggerBundle;
+  private readonly store: StateStore;
+  private readonly control: ControlHooks;
+  private ctx!: PublisherContext;
+  private states!: StatePublisher;
+  private ha?: HomeAssistantPublisher;
+  private homie?: HomiePublisher;
+  private bridgePub!: BridgePublisher;
+  private router!: CommandRouter;
+  private sweep?: RetainedSweep;
+  private started = false;
+  private stopping = false;
+
+  constructor(private readonly opts: BridgeOptions) {
+    this.cfg = opts.config;
+    this.clock = opts.clock ?? realClock;
+    this.loggers = opts.logger ?? createLogger(this.cfg.log.level);
+    this.log = this.loggers.log.child({ module: 'bridge' });
+    this.store = new StateStore(this.cfg.data_dir, this.log);
+    this.control = opts.control ?? plainControl;
+    this.ready = new Promise((r) => {
+      this.resolveReady = r;
+    });
+  }
+
+  /** All devices publishers see, in configuration order. */
+  devices(): DeviceView[] {
+    return [...this.chargers];
+  }
+
+  /** The runtime of a charger. */
+  charger(id: string): ChargerRuntime | undefined {
+    return this.chargers.find((c) => c.id === id);
+  }
+
+  /** Starts the broker (if embedded), the connection, the chargers and the publishers. */
+  async start(): Promise<void> {
+    const cfg = this.cfg;
+    this.store.load();
+    let url = cfg.mqtt.server;
+    if (url === 'embedded') {
+      this.broker = await startEmbeddedBroker({
+        host: cfg.embedded_broker.host,
+        port: cfg.embedded_broker.port,
+        user: cfg.embedded_broker.user,
+        password: cfg.embedded_broker.password,
+        log: this.loggers.log.child({ module: 'broker' }),
+        fallbackToFreePort: this.opts.brokerPortFallback,
+      });
+      url = this.broker.url;
+    }
+    const embedded = cfg.mqtt.server === 'embedded';
+    this.conn = new MqttConnection({
+      url,
+      clientId: cfg.mqtt.client_id,
+      username: embedded ? cfg.embedded_broker.user : cfg.mqtt.user,
+      password: embedded ? cfg.embedded_broker.password : cfg.mqtt.password,
+      version: embedded ? 4 : cfg.mqtt.version,
+      will: {
+        topic: `${cfg.mqtt.base_topic}/bridge/state`,
+        payload: '{"state":"offline"}',
+        retain: true,
+        qos: 1,
+      },
+      ...readTls(cfg),
+      clock: this.clock,
+      log: this.loggers.log.child({ module: 'mqtt' }),
+    });
+    for (const c of cfg.chargers) {
+      this.chargers.push(
+        new ChargerRuntime({
+          cfg: c,
+          type: chargerType(c.type),
+          bus: this.bus,
+          clock: this.clock,
+          log: this.loggers.log.child({ module: 'charger', charger: c.id }),
+          instance: homieInstance(cfg.mqtt.base_topic),
+          store: this.store,
+          control: this.control,
+        }),
+      );
+    }
+    this.ctx = {
+      cfg,
+      conn: this.conn,
+      bus: this.bus,
+      log: this.loggers.log.child({ module: 'publish' }),
+      clock: this.clock,
+      devices: () => this.devices(),
+      device: (id) => this.devices().find((d) => d.id === id),
+    };
+    this.states = new StatePublisher(this.ctx);
+    this.bridgePub = new BridgePublisher(this.ctx);
+    this.router = new CommandRouter(this.ctx);
+    this.router.addRequest('health_check', async () => ({ healthy: true }));
+    this.router.addRequest('charger/refresh', async (body) => {
+      const id = body.id;
+      const c = typeof id === 'string' ? this.charger(id) : undefined;
+      if (!c) throw new Error(`unknown charger ${JSON.stringify(id)}; send {"id": "<charger id>"}`);
+      await c.refresh();
+      return { id: c.id };
+    });
+    if (cfg.homeassistant.enabled) this.ha = new HomeAssistantPublisher(this.ctx);
+    this.states.start();
+    this.ha?.start();
+    this.loggers.setSink(this.bridgePub.logSink);
+    this.conn.on('message', (m: Incoming) => this.onMessage(m));
+    this.conn.on('connect', (reconnect: boolean) => void this.onConnect(reconnect));
+    if (cfg.homeassistant.enabled) await this.conn.subscribe([cfg.homeassistant.status_topic]);
+    this.sweep = new RetainedSweep(this.ctx);
+    await this.conn.subscribe(this.sweep.filters());
+    this.conn.start();
+    for (const c of this.chargers) c.start();
+  }
+
+  /**
+   * Stops: `on_exit` per charger (when `exit`), bridge/state offline, Homie `disconnected`,
+   * DISCONNECT, broker down. Per-charger availability is left as it was (CONTRACT §9).
+   */
+  async stop(opts: { exit?: boolean } = {}): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (opts.exit) await Promise.all(this.chargers.map((c) => c.exit()));
+    await Promise.all(this.chargers.map((c) => c.stop()));
+    this.loggers.setSink(undefined);
+    this.states?.stop();
+    this.ha?.stop();
+    if (this.conn) {
+      await this.bridgePub.publishState(false);
+      await this.homie?.stop();
+      await this.conn.close();
+    }
+    await this.broker?.close();
+    this.log.info('stopped');
+  }
+
+  private async onConnect(reconnect: boolean): Promise<void> {
+    await this.bridgePub.publishState(true);
+    await this.bridgePub.publishInfo();
+    if (!this.started) {
+      this.started = true;
+      await this.startup();
+      return;
+    }
+    await this.ha?.publishAll(true);
+    await this.states.republish();
+    this.log.info({ reconnect }, 'republished after reconnect');
+  }
+
+  /** The retained read (3 s), the clean-up, discovery, command subscriptions, Homie. */
+  private async startup(): Promise<void> {
+    const sweep = this.sweep!;
+    await sleep(this.clock, this.opts.retainedWindowMs ?? 3000);
+    this.sweep = undefined;
+    const cfg = this.cfg;
+    await sweep.sweep({
+      ids: new Set(this.devices().map((d) => d.id)),
+      discovery: new Set(this.ha ? this.ha.wanted().keys() : []),
+      homie: new Set(
+        cfg.homie.enabled ? this.devices().map((d) => `${homieInstance(cfg.mqtt.base_topic)}-${d.id}`) : [],
+      ),
+    });
+    if (this.ha) {
+      this.ha.seed(sweep.ownDiscovery());
+      await this.ha.publishAll(false);
+    }
+    await this.conn.subscribe(this.router.filters());
+    await this.conn.unsubscribe(sweep.filters());
+    if (cfg.homie.enabled) {
+      this.homie = new HomiePublisher(this.ctx, (id, result) => this.router.respond(id, result));
+      this.homie.start();
+    }
+    await this.states.republish();
+    this.log.info(
+      { chargers: this.chargers.length, base_topic: cfg.mqtt.base_topic },
+      `bridge ready; watch with: mosquitto_sub -h ${hostOf(this.conn.url)} -p ${portOf(this.conn.url)} -t '${cfg.mqtt.base_topic}/#' -v`,
+    );
+    this.resolveReady();
+  }
+
+  private onMessage(m: Incoming): void {
+    this.sweep?.collect(m);
+    if (this.cfg.homeassistant.enabled && m.topic === this.cfg.homeassistant.status_topic) {
+      if (m.payload.toString().trim().toLowerCase() === 'online' && this.started) void this.onHaOnline();
+      return;
+    }
+    this.router.handle(m);
+  }
+
+  /** HA restarted: discovery, bridge state, availability and states again (CONTRACT §7). */
+  private async onHaOnline(): Promise<void> {
+    this.log.info('Home Assistant is online; republishing discovery and states');
+    await this.bridgePub.publishState(true);
+    await this.ha?.publishAll(true);
+    await this.states.republish();
+  }
+}
+
+function readTls(cfg: Config): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean } {
+  const read = (f?: string) => (f ? readFileSync(f) : undefined);
+  return {
+    ...(cfg.mqtt.ca ? { ca: read(cfg.mqtt.ca) } : {}),
+    ...(cfg.mqtt.cert ? { cert: read(cfg.mqtt.cert) } : {}),
+    ...(cfg.mqtt.key ? { key: read(cfg.mqtt.key) } : {}),
+    rejectUnauthorized: cfg.mqtt.reject_unauthorized,
+  };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return 'localhost';
+  }
+}
+
+function portOf(url: string): string {
+  try {
+    return new URL(url).port || '1883';
+  } catch {
+    return '1883';
+  }
+}

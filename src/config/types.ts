@@ -1,0 +1,148 @@
+import type { LogLevel } from '../core/logger.js';
+import type { Mode, OnExit } from '../core/model.js';
+
+/** Validated configuration (CONTRACT §3), defaults applied. */
+export interface Config {
+  mqtt: MqttConfig;
+  embedded_broker: EmbeddedBrokerConfig;
+  data_dir: string;
+  homeassistant: { enabled: boolean; discovery_topic: string; status_topic: string };
+  homie: { enabled: boolean; base_topic: string };
+  log: { level: LogLevel };
+  chargers: ChargerConfig[];
+  meters: MeterConfig[];
+  site: SiteConfig;
+  tariff: TariffConfig | null;
+  influxdb: InfluxConfig | null;
+}
+
+export interface MqttConfig {
+  /** `embedded` or a broker URL (mqtt://, mqtts://, ws://, wss://). */
+  server: string;
+  base_topic: string;
+  user?: string;
+  password?: string;
+  client_id: string;
+  version: 'auto' | 4 | 5;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  reject_unauthorized: boolean;
+}
+
+export interface EmbeddedBrokerConfig {
+  host: string;
+  port: number;
+  user?: string;
+  password?: string;
+}
+
+export type ChargerType = 'openevse' | 'technove' | 'pulsatrix' | 'wallbox-quasar';
+
+export interface SmartChargingConfig {
+  /** "HH:MM" local time in site.timezone. */
+  deadline: string;
+  /** kWh to add by the deadline. */
+  energy: number;
+  /** kWh charged at once whatever the price. */
+  minimum_energy: number;
+}
+
+export interface ChargerConfig {
+  id: string;
+  name: string;
+  type: ChargerType;
+  host: string;
+  port: number;
+  user?: string;
+  password?: string;
+  token?: string;
+  unit_id: number;
+  /** s */
+  poll_interval: number;
+  /** A */
+  min_current: number;
+  /** A */
+  max_current: number;
+  /** A */
+  max_discharge_current: number;
+  /** % */
+  min_state_of_charge: number;
+  phases: 1 | 3;
+  phase?: 'L1' | 'L2' | 'L3';
+  /** V */
+  voltage: number;
+  /** s */
+  watchdog: number;
+  mode: Mode;
+  on_exit: OnExit;
+  smart_charging?: SmartChargingConfig;
+}
+
+export type MeterRole = 'grid' | 'pv' | 'house';
+export type MeterType = 'mqtt' | 'shelly-em' | 'shelly-gen2';
+
+export interface MeterConfig {
+  id: string;
+  name: string;
+  role: MeterRole;
+  type: MeterType;
+  topic?: string;
+  value?: string;
+  scale: number;
+  current_keys?: string[];
+  timestamp?: string;
+  availability_topic?: string;
+  /** s */
+  max_age: number;
+  host?: string;
+  port: number;
+  channel: number | string;
+  user?: string;
+  password?: string;
+  /** s */
+  poll_interval: number;
+}
+
+export interface SiteConfig {
+  /** A per phase, or null when not configured. */
+  max_current: number | null;
+  /** W */
+  residual_power: number;
+  /** W */
+  load_follow_target: number;
+  failsafe: 'min_current' | 'pause';
+  /** s */
+  interval: number;
+  /** s */
+  enable_delay: number;
+  /** s */
+  disable_delay: number;
+  timezone: string;
+}
+
+export interface TariffZone {
+  from: string;
+  to: string;
+  price: number;
+}
+
+export interface TariffConfig {
+  currency: string;
+  zones: TariffZone[];
+  default_price: number;
+  topic?: string;
+}
+
+export interface InfluxConfig {
+  url: string;
+  token?: string;
+  org: string;
+  bucket: string;
+}
+
+/** One configuration problem: a key path and the reason. */
+export interface Problem {
+  path: string;
+  reason: string;
+}

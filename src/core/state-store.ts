@@ -1,0 +1,94 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { SmartChargingConfig } from '../config/types.js';
+import type { Mode } from './model.js';
+
+/** What survives a restart (CONTRACT §5): runtime mode and smart-charging policy per charger, site keys. */
+export interface SavedState {
+  chargers: Record<string, { mode?: Mode; smart_charging?: SmartChargingConfig | null }>;
+  site: { max_current?: number | null; residual_power?: number };
+}
+
+/** `<data_dir>/state.json`, read at start and rewritten (atomically) on every change. */
+export class StateStore {
+  private state: SavedState = { chargers: {}, site: {} };
+  private readonly file: string;
+
+  constructor(
+    dataDir: string,
+    private readonly log: Logger,
+  ) {
+    this.file = path.resolve(dataDir, 'state.json');
+  }
+
+  /** Loads the file; a missing file is an empty state, a corrupt one is logged and set aside. */
+  load(): SavedState {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.log.warn(
+          { err: (e as Error).message, file: this.file },
+          'cannot read saved state; starting fresh',
+        );
+      return this.state;
+    }
+    try {
+      const parsed = JSON.parse(text) as Partial<SavedState>;
+      this.state = {
+        chargers: typeof parsed.chargers === 'object' && parsed.chargers ? parsed.chargers : {},
+        site: typeof parsed.site === 'object' && parsed.site ? parsed.site : {},
+      };
+    } catch {
+      const aside = `${this.file}.corrupt-${Date.now()}`;
+      try {
+        renameSync(this.file, aside);
+      } catch {
+        /* keep going: the file will be overwritten */
+      }
+      this.log.warn(
+        { file: this.file, moved_to: aside },
+        'saved state is not valid JSON; moved aside, starting fresh',
+      );
+    }
+    return this.state;
+  }
+
+  /** Saved settings of one charger. */
+  charger(id: string): SavedState['chargers'][string] {
+    return this.state.chargers[id] ?? {};
+  }
+
+  /** Saved site keys. */
+  site(): SavedState['site'] {
+    return this.state.site;
+  }
+
+  /** Merges settings of one charger and saves. */
+  saveCharger(id: string, patch: SavedState['chargers'][string]): void {
+    this.state.chargers[id] = { ...this.state.chargers[id], ...patch };
+    this.write();
+  }
+
+  /** Merges site keys and saves. */
+  saveSite(patch: SavedState['site']): void {
+    this.state.site = { ...this.state.site, ...patch };
+    this.write();
+  }
+
+  private write(): void {
+    try {
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      const tmp = `${this.file}.tmp`;
+      writeFileSync(tmp, `${JSON.stringify(this.state, null, 2)}\n`);
+      renameSync(tmp, this.file);
+    } catch (e) {
+      this.log.error(
+        { err: (e as Error).message, file: this.file },
+        'cannot save runtime state; check data_dir is writable',
+      );
+    }
+  }
+}

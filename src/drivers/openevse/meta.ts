@@ -1,0 +1,30 @@
+import type { ChargerTypeMeta } from '../types.js';
+
+/** OpenEVSE / EmonEVSE with WiFi firmware 4.x–5.x (../shared/spec/protocols/openevse.md). */
+export const openevseMeta: ChargerTypeMeta = {
+  type: 'openevse',
+  manufacturer: 'OpenEVSE',
+  model: 'OpenEVSE WiFi',
+  defaultPort: 80,
+  minCurrentFloor: 6,
+  bidirectional: false,
+  watchdog: false,
+  options: ['user', 'password'],
+  capabilities: () => ({
+    provides: new Set([
+      'current',
+      'voltage',
+      'power',
+      'session_energy',
+      'total_energy',
+      'temperature',
+      'state_of_charge',
+      'phases',
+    ]),
+    writable: new Set(),
+    resolution: 1,
+    bidirectional: false,
+    watchdog: false,
+    push: true,
+  }),
+};

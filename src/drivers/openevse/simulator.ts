@@ -1,0 +1,599 @@
+import type http from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { basicAuthOk, HttpSimulator, type RecordedRequest, type SimReply } from '../../sim/http-sim.js';
+import { EVSE_STATES } from './mapping.js';
+import { CLIENT, type ClaimProperties, PRIORITY } from './wire.js';
+
+/** Options of the OpenEVSE simulator. */
+export interface OpenEvseSimOptions {
+  port?: number;
+  /** 'v5' (claims, RAPI writes blocked; default) or 'v2' (no claims, RAPI only). */
+  firmware?: 'v5' | 'v2';
+  user?: string;
+  password?: string;
+  /** A, the user's max at the unit. */
+  maxCurrentSoft?: number;
+  /** A, hardware max. */
+  maxCurrentHard?: number;
+  voltage?: number;
+  threePhase?: boolean;
+  /** Config `default_state`: active (true) or disabled with no claims. */
+  defaultActive?: boolean;
+}
+
+interface Claim {
+  priority: number;
+  props: ClaimProperties;
+}
+
+const STATUS_PUSH_KEYS = [
+  'state',
+  'status',
+  'vehicle',
+  'pilot',
+  'max_current',
+  'manual_override',
+  'flags',
+  'colour',
+];
+
+/**
+ * An OpenEVSE WiFi gateway on a real socket: the HTTP API (status, config, override, claims, RAPI)
+ * and the `/ws` push of protocols/openevse.md, with the claim arbitration of §5.2/§5.3, the
+ * J1772 state machine of §5.1, energy in Wh/kWh and current in mA. Time advances with tick().
+ */
+export class OpenEvseSimulator extends HttpSimulator {
+  readonly firmware: 'v5' | 'v2';
+  private readonly user?: string;
+  private readonly password?: string;
+  private readonly claims = new Map<number, Claim>();
+  private wss?: WebSocketServer;
+  private readonly clients = new Set<WebSocket>();
+  private lastPushed: Record<string, unknown> = {};
+  private physicsTimer?: NodeJS.Timeout;
+
+  // device state
+  maxCurrentSoft: number;
+  readonly maxCurrentHard: number;
+  readonly minCurrentHard = 6;
+  voltage: number;
+  readonly threePhase: boolean;
+  defaultActive: boolean;
+  vehicle = false;
+  /** The vehicle asks for energy (J1772 state C) when allowed. */
+  evDemand = true;
+  /** A the vehicle draws at most. */
+  evMaxCurrent = 32;
+  /** Battery level reported by vehicle data, %, or undefined. */
+  batteryLevel?: number;
+  fault: number | null = null;
+  sessionWh = 0;
+  totalKwh = 1234.5;
+  sessionSeconds = 0;
+  private versions = { config: 1, claims: 1, override: 1 };
+  /** RAPI state (firmware without claims). */
+  private rapi = { state: 'active' as 'active' | 'sleep' | 'disabled', pilot: 16 };
+
+  constructor(opts: OpenEvseSimOptions = {}) {
+    super(opts.port ?? 0);
+    this.firmware = opts.firmware ?? 'v5';
+    this.user = opts.user;
+    this.password = opts.password;
+    this.maxCurrentSoft = opts.maxCurrentSoft ?? 32;
+    this.maxCurrentHard = opts.maxCurrentHard ?? 32;
+    this.voltage = opts.voltage ?? 230;
+    this.threePhase = opts.threePhase ?? false;
+    this.defaultActive = opts.defaultActive ?? true;
+  }
+
+  // ---- what a person or a car does -------------------------------------------------------
+
+  /** Plugs a vehicle in. */
+  plugIn(opts: { evMaxCurrent?: number; demand?: boolean; batteryLevel?: number } = {}): void {
+    this.vehicle = true;
+    if (opts.evMaxCurrent !== undefined) this.evMaxCurrent = opts.evMaxCurrent;
+    if (opts.demand !== undefined) this.evDemand = opts.demand;
+    this.batteryLevel = opts.batteryLevel;
+    this.changed();
+  }
+
+  /** Unplugs: ends the session, releases auto_release claims, clears session energy (§5.1 step 5). */
+  unplug(): void {
+    this.vehicle = false;
+    for (const [client, claim] of this.claims) {
+      if (claim.props.auto_release !== false) this.claims.delete(client);
+    }
+    this.bumpClaims();
+    this.sessionWh = 0;
+    this.sessionSeconds = 0;
+    this.batteryLevel = undefined;
+    this.changed();
+  }
+
+  /** A person sets the manual override at the unit or in its web UI (replaces it, like POST /override). */
+  setOverride(props: ClaimProperties): void {
+    this.claims.set(CLIENT.manual, { priority: PRIORITY.manual, props: { auto_release: true, ...props } });
+    this.bumpClaims(true);
+    this.changed();
+  }
+
+  /** A person clears the override. */
+  clearOverride(): void {
+    this.claims.delete(CLIENT.manual);
+    this.bumpClaims(true);
+    this.changed();
+  }
+
+  /** Sets another claim (schedule, shaper, …) as the firmware's own services would. */
+  setClaim(client: number, priority: number, props: ClaimProperties): void {
+    this.claims.set(client, { priority, props });
+    this.bumpClaims();
+    this.changed();
+  }
+
+  /** Puts the controller in an error state (4…14) or clears it (null). */
+  setFault(code: number | null): void {
+    this.fault = code;
+    this.changed();
+  }
+
+  /** Changes the user's max current at the unit. */
+  setMaxCurrentSoft(amps: number): void {
+    this.maxCurrentSoft = Math.max(this.minCurrentHard, Math.min(this.maxCurrentHard, amps));
+    this.versions.config += 1;
+    this.changed();
+  }
+
+  /** Advances the physics by `ms`: energy and session time accumulate while charging. */
+  tick(ms: number): void {
+    const s = this.computeStatus();
+    if (s.state === 3) {
+      const watts = s.power as number;
+      this.sessionWh += (watts * ms) / 3_600_000;
+      this.totalKwh += (watts * ms) / 3_600_000_000;
+      this.sessionSeconds += ms / 1000;
+    }
+    this.changed(true);
+  }
+
+  /** Runs tick() on a real interval (the demo). */
+  startPhysics(intervalMs = 1000): void {
+    this.stopPhysics();
+    this.physicsTimer = setInterval(() => this.tick(intervalMs), intervalMs);
+    this.physicsTimer.unref();
+  }
+
+  stopPhysics(): void {
+    if (this.physicsTimer) clearInterval(this.physicsTimer);
+    this.physicsTimer = undefined;
+  }
+
+  /** The bridge's claim (or any client's), as stored. */
+  claim(client: number): ClaimProperties | undefined {
+    return this.claims.get(client)?.props;
+  }
+
+  /** Client ids holding claims. */
+  claimClients(): number[] {
+    return [...this.claims.keys()];
+  }
+
+  // ---- derived device state --------------------------------------------------------------
+
+  /** Effective target: each property from the highest-priority claim that sets it (§5.2). */
+  target(): {
+    props: Required<Pick<ClaimProperties, 'state'>> & ClaimProperties;
+    owners: Record<string, number>;
+  } {
+    const owners: Record<string, number> = {};
+    const props: ClaimProperties = {};
+    for (const key of ['state', 'charge_current', 'max_current', 'auto_release'] as const) {
+      let best: { client: number; claim: Claim } | undefined;
+      for (const [client, claim] of this.claims) {
+        if (claim.props[key] === undefined) continue;
+        if (!best || claim.priority > best.claim.priority) best = { client, claim };
+      }
+      if (best) {
+        (props as Record<string, unknown>)[key] = best.claim.props[key];
+        if (key !== 'auto_release') owners[key] = best.client;
+      }
+    }
+    return {
+      props: { ...props, state: props.state ?? (this.defaultActive ? 'active' : 'disabled') },
+      owners,
+    };
+  }
+
+  /** Pilot, A: max(min_hard, min(max_soft, claim max_current, claim charge_current)). */
+  pilot(): number {
+    if (this.firmware === 'v2')
+      return Math.max(this.minCurrentHard, Math.min(this.maxCurrentSoft, this.rapi.pilot));
+    const t = this.target().props;
+    const caps = [this.maxCurrentSoft, t.max_current, t.charge_current].filter(
+      (v): v is number => typeof v === 'number',
+    );
+    return Math.max(this.minCurrentHard, Math.min(...caps));
+  }
+
+  private active(): boolean {
+    return this.firmware === 'v2' ? this.rapi.state === 'active' : this.target().props.state === 'active';
+  }
+
+  /** The full GET /status object. */
+  computeStatus(): Record<string, unknown> {
+    const active = this.active();
+    const pilot = this.pilot();
+    let state: number;
+    if (this.fault !== null) state = this.fault;
+    else if (!active) state = this.firmware === 'v2' && this.rapi.state === 'disabled' ? 255 : 254;
+    else if (!this.vehicle) state = 1;
+    else state = this.evDemand ? 3 : 2;
+    const charging = state === 3;
+    // a car draws a little under the advertised pilot
+    const amps = charging ? Math.max(0, Math.min(pilot, this.evMaxCurrent) - 0.15) : 0;
+    const ampMilli = Math.round(amps * 1000);
+    const power = Math.round((ampMilli / 1000) * this.voltage * (this.threePhase ? 3 : 1) * 10) / 10;
+    const flags = (this.vehicle ? 0x0100 : 0) | (charging ? 0x0040 : 0);
+    const colour =
+      this.fault !== null ? 1 : charging ? 6 : !active ? (this.vehicle ? 6 : 5) : this.vehicle ? 3 : 2;
+    const override = this.claims.get(CLIENT.manual);
+    const status: Record<string, unknown> = {
+      mode: 'STA',
+      wifi_client_connected: 1,
+      net_connected: 1,
+      ipaddress: this.host,
+      srssi: -58,
+      rapi_connected: 1,
+      evse_connected: 1,
+      amp: ampMilli,
+      voltage: this.voltage,
+      power,
+      pilot,
+      max_current: this.maxCurrentSoft,
+      temp: 312,
+      temp_max: 355,
+      temp1: false,
+      temp2: 312,
+      temp3: false,
+      state,
+      status: active ? 'active' : 'disabled',
+      flags,
+      vehicle: this.vehicle ? 1 : 0,
+      colour,
+      manual_override: override ? 1 : 0,
+      divertmode: 1,
+      elapsed: Math.round(this.sessionSeconds),
+      session_elapsed: Math.round(this.sessionSeconds),
+      session_energy: Math.round(this.sessionWh * 100) / 100,
+      wattsec: Math.round(this.sessionWh * 3600),
+      total_energy: Math.round(this.totalKwh * 1000) / 1000,
+      watthour: Math.round(this.totalKwh * 1000),
+      gfcicount: 0,
+      nogndcount: 0,
+      stuckcount: 0,
+      service_level: 2,
+      limit: false,
+      ota_update: 0,
+      config_version: this.versions.config,
+      claims_version: this.versions.claims,
+      override_version: this.versions.override,
+      schedule_version: 1,
+      schedule_plan_version: 1,
+      limit_version: 0,
+      time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      offset: '+0000',
+    };
+    if (this.batteryLevel !== undefined) status.battery_level = this.batteryLevel;
+    if (this.firmware === 'v2') {
+      // ESP8266 2.x: no `status`, `power`, `max_current`, version counters
+      for (const k of [
+        'status',
+        'power',
+        'max_current',
+        'config_version',
+        'claims_version',
+        'override_version',
+        'limit',
+      ]) {
+        delete status[k];
+      }
+    }
+    return status;
+  }
+
+  /** The full GET /config object (passwords masked, as the firmware does). */
+  computeConfig(): Record<string, unknown> {
+    return {
+      firmware: '7.1.3',
+      protocol: '-',
+      version: this.firmware === 'v2' ? '2.9.1' : 'v5.1.2',
+      buildenv: 'openevse_wifi_v1',
+      wifi_serial: '020000000001',
+      max_current_soft: this.maxCurrentSoft,
+      min_current_hard: this.minCurrentHard,
+      max_current_hard: this.maxCurrentHard,
+      service: 2,
+      is_threephase: this.threePhase,
+      default_state: this.defaultActive,
+      pause_uses_disabled: false,
+      hostname: 'openevse-sim',
+      www_username: this.user ?? '',
+      www_password: this.password ? '_DUMMY_PASSWORD' : '',
+      config_version: this.versions.config,
+    };
+  }
+
+  // ---- HTTP API ----------------------------------------------------------------------------
+
+  protected handle(req: RecordedRequest, json: unknown): SimReply {
+    if (!basicAuthOk(req.authorization, this.user, this.password)) {
+      return { status: 401, text: '', headers: { 'WWW-Authenticate': 'Basic realm=openevse-sim' } };
+    }
+    const url = new URL(req.path, 'http://sim');
+    const path = url.pathname;
+    const m = req.method;
+    if (path === '/status') {
+      if (m === 'GET') return ok(this.computeStatus());
+      if (m === 'POST') {
+        const body = asObject(json);
+        if (!body) return { status: 400, body: { msg: 'Could not parse JSON' } };
+        if (typeof body.voltage === 'number') this.voltage = body.voltage;
+        this.changed();
+        return ok(body);
+      }
+      return notAllowed();
+    }
+    if (path === '/config') {
+      if (m === 'GET') return ok(this.computeConfig());
+      if (m === 'POST') return this.postConfig(json);
+      return notAllowed();
+    }
+    if (path === '/r' || path === '/rapi') return this.rapiRequest(url, req);
+    if (this.firmware === 'v2') return { status: 404, text: '' };
+    if (path === '/override') return this.override(m, json);
+    if (path === '/claims') {
+      if (m !== 'GET') return notAllowed();
+      return ok(
+        [...this.claims].map(([client, c]) => ({
+          client,
+          priority: c.priority,
+          auto_release: true,
+          ...c.props,
+        })),
+      );
+    }
+    if (path === '/claims/target') {
+      const t = this.target();
+      return ok({
+        properties: { ...t.props, max_current: t.props.max_current ?? this.maxCurrentSoft },
+        claims: t.owners,
+      });
+    }
+    const claim = /^\/claims\/(\d+)$/.exec(path);
+    if (claim) return this.claimRequest(m, Number(claim[1]), json);
+    return { status: 404, text: '' };
+  }
+
+  private postConfig(json: unknown): SimReply {
+    const body = asObject(json);
+    if (!body) return { status: 400, body: { msg: 'Could not parse JSON' } };
+    let changed = false;
+    if (typeof body.max_current_soft === 'number') {
+      this.maxCurrentSoft = Math.max(
+        this.minCurrentHard,
+        Math.min(this.maxCurrentHard, body.max_current_soft),
+      );
+      changed = true;
+    }
+    if (typeof body.default_state === 'boolean') {
+      this.defaultActive = body.default_state;
+      changed = true;
+    }
+    if (changed) this.versions.config += 1;
+    this.changed();
+    return ok({ config_version: this.versions.config, msg: changed ? 'done' : 'no change' });
+  }
+
+  private override(method: string, json: unknown): SimReply {
+    const current = this.claims.get(CLIENT.manual);
+    switch (method) {
+      case 'GET':
+        return ok(current ? { auto_release: true, ...current.props } : {});
+      case 'POST': {
+        const body = asObject(json);
+        if (!body) return { status: 400, body: { msg: 'Failed to parse JSON' } };
+        this.setOverride(pickClaim(body));
+        return { status: 201, body: { msg: 'Created' } };
+      }
+      case 'PATCH':
+        if (current) this.clearOverride();
+        else this.setOverride({ state: this.active() ? 'disabled' : 'active' });
+        return ok({ msg: 'Updated' });
+      case 'DELETE':
+        if (!current) return { status: 500, body: { msg: 'Failed to release manual overide' } };
+        this.clearOverride();
+        return ok({ msg: 'Deleted' });
+      default:
+        return notAllowed();
+    }
+  }
+
+  private claimRequest(method: string, client: number, json: unknown): SimReply {
+    switch (method) {
+      case 'GET': {
+        const c = this.claims.get(client);
+        return c ? ok(c.props) : { status: 404, body: { msg: 'Not found' } };
+      }
+      case 'POST': {
+        const body = asObject(json);
+        if (!body) return { status: 400, body: { msg: 'Could not parse JSON' } };
+        if (!this.claims.has(client) && this.claims.size >= 10)
+          return { status: 400, body: { msg: 'Could not make claim' } };
+        this.claims.set(client, { priority: PRIORITY.api, props: pickClaim(body) });
+        this.bumpClaims();
+        this.changed();
+        return ok({ msg: 'done' });
+      }
+      case 'DELETE':
+        if (!this.claims.delete(client)) return { status: 404, body: { msg: 'Not found' } };
+        this.bumpClaims();
+        this.changed();
+        return ok({ msg: 'done' });
+      default:
+        return notAllowed();
+    }
+  }
+
+  private rapiRequest(url: URL, req: RecordedRequest): SimReply {
+    const form = new URLSearchParams(req.method === 'POST' ? req.body : '');
+    const cmd = (url.searchParams.get('rapi') ?? form.get('rapi') ?? '').trim();
+    const json = url.searchParams.has('json') || form.has('json');
+    if (!cmd.startsWith('$')) return { status: 400, body: { msg: 'No RAPI command' } };
+    if (this.firmware !== 'v2' && !cmd.startsWith('$G')) {
+      return { status: 400, body: { cmd, error: 'RAPI_RESPONSE_BLOCKED' } };
+    }
+    const ret = withChecksum(this.rapiExec(cmd));
+    return json ? ok({ cmd, ret }) : { status: 200, text: `<html>${cmd}<p>&gt;${ret}</html>` };
+  }
+
+  private rapiExec(cmd: string): string {
+    const [op, ...args] = cmd.split(/\s+/);
+    const s = this.computeStatus();
+    const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
+    switch (op) {
+      case '$GS':
+        return `$OK ${hex(s.state as number, 2)} ${s.elapsed} ${hex(s.state === 3 ? 3 : s.vehicle ? 2 : 1, 2)} ${hex(s.flags as number, 4)}`;
+      case '$GC':
+        return `$OK ${this.minCurrentHard} ${this.maxCurrentHard} ${this.pilot()} ${this.maxCurrentSoft}`;
+      case '$GG':
+        return `$OK ${s.amp} ${Math.round(this.voltage * 1000)}`;
+      case '$GV':
+        return '$OK 7.1.3 5.1.3';
+      case '$SC': {
+        const amps = Number(args[0]);
+        if (!Number.isFinite(amps)) return '$NK';
+        const clamped = Math.max(this.minCurrentHard, Math.min(this.maxCurrentSoft, Math.round(amps)));
+        this.rapi.pilot = clamped;
+        this.changed();
+        return `${clamped === amps ? '$OK' : '$NK'} ${clamped}`;
+      }
+      case '$FE':
+        this.rapi.state = 'active';
+        this.changed();
+        return '$OK';
+      case '$FS':
+        this.rapi.state = 'sleep';
+        this.changed();
+        return '$OK';
+      case '$FD':
+        this.rapi.state = 'disabled';
+        this.changed();
+        return '$OK';
+      default:
+        return '$NK';
+    }
+  }
+
+  // ---- WebSocket ------------------------------------------------------------------------------
+
+  protected override attach(server: http.Server): void {
+    const wss = new WebSocketServer({ noServer: true });
+    this.wss = wss;
+    server.on('upgrade', (req: IncomingMessage, socket, head) => {
+      if (!req.url?.startsWith('/ws')) {
+        socket.destroy();
+        return;
+      }
+      // the firmware registers /ws without the auth pre-check (protocols/openevse.md §1.2)
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        this.clients.add(ws);
+        ws.on('close', () => this.clients.delete(ws));
+        ws.on('error', () => ws.terminate());
+        ws.on('message', (data) => {
+          try {
+            const msg = JSON.parse(data.toString()) as Record<string, unknown>;
+            if ('ping' in msg) ws.send(JSON.stringify({ pong: 1 }));
+          } catch {
+            /* the firmware ignores what it cannot parse */
+          }
+        });
+        const full = this.computeStatus();
+        this.lastPushed = full;
+        ws.send(JSON.stringify(full));
+      });
+    });
+  }
+
+  protected override detach(): void {
+    for (const ws of this.clients) ws.terminate();
+    this.clients.clear();
+    this.wss?.close();
+    this.wss = undefined;
+  }
+
+  /** Number of open /ws clients. */
+  get wsClients(): number {
+    return this.clients.size;
+  }
+
+  /** Pushes the keys that changed since the last push (a partial object, as the firmware does). */
+  private changed(periodic = false): void {
+    if (this.clients.size === 0) {
+      this.lastPushed = this.computeStatus();
+      return;
+    }
+    const now = this.computeStatus();
+    const frame: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(now)) {
+      if (k === 'time') continue;
+      if (this.lastPushed[k] !== v) frame[k] = v;
+    }
+    // a state change carries the whole state group, as the controller's $AT event does
+    if (STATUS_PUSH_KEYS.some((k) => k in frame)) for (const k of STATUS_PUSH_KEYS) frame[k] = now[k];
+    this.lastPushed = now;
+    if (Object.keys(frame).length === 0 || (periodic && now.state !== 3 && !('state' in frame))) return;
+    const text = JSON.stringify(frame);
+    for (const ws of this.clients) ws.send(text);
+  }
+
+  private bumpClaims(override = false): void {
+    this.versions.claims += 1;
+    if (override) this.versions.override += 1;
+  }
+}
+
+/** Label of an EVSE state code (for the demo log). */
+export function stateLabel(code: number): string {
+  return EVSE_STATES[code]?.label ?? `state ${code}`;
+}
+
+function ok(body: unknown): SimReply {
+  return { status: 200, body };
+}
+
+function notAllowed(): SimReply {
+  return { status: 405, body: { msg: 'Method not allowed' } };
+}
+
+function asObject(json: unknown): Record<string, unknown> | undefined {
+  return typeof json === 'object' && json !== null && !Array.isArray(json)
+    ? (json as Record<string, unknown>)
+    : undefined;
+}
+
+function pickClaim(body: Record<string, unknown>): ClaimProperties {
+  const out: ClaimProperties = {};
+  if (body.state === 'active' || body.state === 'disabled') out.state = body.state;
+  if (typeof body.charge_current === 'number') out.charge_current = body.charge_current;
+  if (typeof body.max_current === 'number') out.max_current = body.max_current;
+  out.auto_release = typeof body.auto_release === 'boolean' ? body.auto_release : true;
+  return out;
+}
+
+/** Appends the RAPI XOR checksum `^xx`. */
+function withChecksum(reply: string): string {
+  let x = 0;
+  for (const ch of Buffer.from(reply)) x ^= ch;
+  return `${reply}^${x.toString(16).toUpperCase().padStart(2, '0')}`;
+}

@@ -1,0 +1,96 @@
+import { timingSafeEqual } from 'node:crypto';
+import net from 'node:net';
+import { Aedes } from 'aedes';
+import type { Logger } from 'pino';
+
+/** A running embedded broker. */
+export interface EmbeddedBroker {
+  /** mqtt://host:port for clients. */
+  url: string;
+  host: string;
+  port: number;
+  /** Closes the listener, every client connection and the broker. */
+  close(): Promise<void>;
+}
+
+/** Options of the embedded broker. */
+export interface EmbeddedBrokerOptions {
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  user?: string;
+  password?: string;
+  log: Logger;
+  /** When the port is taken, take a free one (the demo) instead of failing. */
+  fallbackToFreePort?: boolean;
+}
+
+/**
+ * Starts Aedes (MQTT 3.1.1) on a TCP port with TCP_NODELAY (TOOLCHAIN.md: without it one QoS 1
+ * round trip costs ~44 ms). With user and password set, every client must give them.
+ */
+export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  const broker = await Aedes.createBroker(
+    opts.user
+      ? {
+          authenticate: (_client, username, password, done) => {
+            const ok = username === opts.user && safeEqual(password, opts.password ?? '');
+            if (ok) done(null, true);
+            else
+              done(Object.assign(new Error('bad user name or password'), { returnCode: 4 as const }), false);
+          },
+        }
+      : {},
+  );
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    broker.handle(socket);
+  });
+  let port: number;
+  try {
+    port = await listen(server, opts.host, opts.port);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    if (!opts.fallbackToFreePort) {
+      broker.close();
+      throw new Error(
+        `embedded broker: port ${opts.port} on ${opts.host} is in use; set embedded_broker.port to a free port, or mqtt.server to the broker already running there`,
+      );
+    }
+    port = await listen(server, opts.host, 0);
+    opts.log.warn(
+      { wanted: opts.port, port },
+      `port ${opts.port} is taken; the embedded broker listens on ${port} instead`,
+    );
+  }
+  opts.log.info({ host: opts.host, port }, 'embedded MQTT broker (Aedes, MQTT 3.1.1) listening');
+  return {
+    url: `mqtt://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
+    host: opts.host,
+    port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+    },
+  };
+}
+
+function listen(server: net.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}
+
+function safeEqual(given: Readonly<Buffer> | undefined, expected: string): boolean {
+  const a = Buffer.from(given ?? Buffer.alloc(0));
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,74 @@
+import type { Config } from '../config/types.js';
+import { deviceCapabilities } from '../core/device.js';
+import type { LogRecord } from '../core/logger.js';
+import { VERSION } from '../core/version.js';
+import { json, type PublisherContext } from './context.js';
+
+/** Keys never published (CONTRACT §3: secrets never appear on MQTT or in bridge/info). */
+const SECRET_KEYS = new Set(['password', 'token']);
+
+/** A copy of the configuration without secrets. */
+export function publicConfig(cfg: Config): unknown {
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (typeof v !== 'object' || v === null) return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (!SECRET_KEYS.has(k)) out[k] = strip(x);
+    return out;
+  };
+  return strip(cfg);
+}
+
+/**
+ * The bridge's own topics: `bridge/state` (retained; the main connection's will says offline),
+ * `bridge/info`, `bridge/devices` (retained) and `bridge/logging` (warn and error lines).
+ */
+export class BridgePublisher {
+  constructor(private readonly ctx: PublisherContext) {}
+
+  private topic(sub: string): string {
+    return `${this.ctx.cfg.mqtt.base_topic}/bridge/${sub}`;
+  }
+
+  publishState(online: boolean): Promise<void> {
+    return this.ctx.conn.publish(this.topic('state'), json({ state: online ? 'online' : 'offline' }), {
+      retain: true,
+    });
+  }
+
+  /** bridge/info and bridge/devices. */
+  async publishInfo(): Promise<void> {
+    const devices = this.ctx.devices().filter((d) => d.kind !== 'site');
+    const entry = (d: (typeof devices)[number]) => ({
+      id: d.id,
+      name: d.name,
+      type: d.type,
+      capabilities: deviceCapabilities(d),
+      ...(d.kind === 'charger' ? { watchdog: d.watchdog === true } : {}),
+    });
+    const info = {
+      version: VERSION,
+      mqtt_version: this.ctx.conn.protocolVersion === 5 ? '5' : '3.1.1',
+      chargers: devices.filter((d) => d.kind === 'charger').map(entry),
+      meters: devices.filter((d) => d.kind === 'meter').map(entry),
+      config: publicConfig(this.ctx.cfg),
+    };
+    const list = devices.map((d) => ({
+      id: d.id,
+      name: d.name,
+      type: d.type,
+      kind: d.kind,
+      capabilities: deviceCapabilities(d),
+    }));
+    await Promise.all([
+      this.ctx.conn.publish(this.topic('info'), json(info), { retain: true }),
+      this.ctx.conn.publish(this.topic('devices'), json(list), { retain: true }),
+    ]);
+  }
+
+  /** Sink for warn/error log lines. */
+  logSink = (record: LogRecord): void => {
+    if (!this.ctx.conn.connected) return;
+    void this.ctx.conn.publish(this.topic('logging'), json(record), { retain: false });
+  };
+}

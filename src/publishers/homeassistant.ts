@@ -1,0 +1,198 @@
+import type { Config } from '../config/types.js';
+import type { DeviceView } from '../core/device.js';
+import type { EntityDef, HaComponent } from '../core/entities.js';
+import { haInstance, PRODUCT } from '../core/naming.js';
+import { VERSION } from '../core/version.js';
+import { json, type PublisherContext } from './context.js';
+
+/** One discovery message. */
+export interface DiscoveryMessage {
+  topic: string;
+  payload: Record<string, unknown>;
+}
+
+const MANUFACTURER_BRIDGE = 'evse2mqtt';
+
+/**
+ * Home Assistant MQTT discovery (CONTRACT §7) built from the entity catalog: per-entity topics
+ * `<prefix>/<component>/<instance>_<id>/<key>/config`, retained, QoS 1.
+ */
+export function deviceDiscovery(cfg: Config, d: DeviceView): DiscoveryMessage[] {
+  const base = cfg.mqtt.base_topic;
+  const inst = haInstance(base);
+  const node = `${inst}_${d.id}`;
+  const device = {
+    identifiers: [node],
+    name: d.name,
+    manufacturer: d.info.manufacturer,
+    model: d.info.model,
+    ...(d.info.sw_version ? { sw_version: d.info.sw_version } : {}),
+    ...(d.info.serial ? { serial_number: d.info.serial } : {}),
+    via_device: `${inst}_bridge`,
+  };
+  const availability = [
+    { topic: `${base}/bridge/state`, value_template: '{{ value_json.state }}' },
+    { topic: `${base}/${d.id}/availability`, value_template: '{{ value_json.state }}' },
+  ];
+  return d.entities.map((e) => {
+    const writable = e.writable?.(d.ctx) === true;
+    const component: HaComponent = writable && e.ha.writable ? e.ha.writable : e.ha.component;
+    const payload: Record<string, unknown> = {
+      name: e.label,
+      unique_id: `${node}_${e.key}`,
+      default_entity_id: `${component}.${entityStem(base, d.id)}_${e.key}`.replace(/-/g, '_'),
+      device,
+      origin: origin(),
+      availability,
+      availability_mode: 'all',
+      state_topic: `${base}/${d.id}`,
+      qos: 1,
+      ...shape(e, component, d),
+    };
+    if (writable) payload.command_topic = `${base}/${d.id}/set/${e.key}`;
+    if (e.ha.entity_category) payload.entity_category = e.ha.entity_category;
+    if (e.ha.icon && !e.ha.device_class) payload.icon = e.ha.icon;
+    return { topic: `${cfg.homeassistant.discovery_topic}/${component}/${node}/${e.key}/config`, payload };
+  });
+}
+
+/** The bridge's own HA device: connection state and version. */
+export function bridgeDiscovery(cfg: Config): DiscoveryMessage[] {
+  const base = cfg.mqtt.base_topic;
+  const inst = haInstance(base);
+  const node = `${inst}_bridge`;
+  const device = {
+    identifiers: [node],
+    name: base === 'evse2mqtt' ? 'evse2mqtt bridge' : `evse2mqtt bridge (${base})`,
+    manufacturer: MANUFACTURER_BRIDGE,
+    model: 'Bridge',
+    sw_version: VERSION,
+  };
+  const prefix = cfg.homeassistant.discovery_topic;
+  return [
+    {
+      topic: `${prefix}/binary_sensor/${node}/connection_state/config`,
+      payload: {
+        name: 'Connection state',
+        unique_id: `${node}_connection_state`,
+        default_entity_id: `binary_sensor.${inst}_bridge_connection_state`,
+        device,
+        origin: origin(),
+        state_topic: `${base}/bridge/state`,
+        value_template: '{{ value_json.state }}',
+        payload_on: 'online',
+        payload_off: 'offline',
+        device_class: 'connectivity',
+        entity_category: 'diagnostic',
+        qos: 1,
+      },
+    },
+    {
+      topic: `${prefix}/sensor/${node}/version/config`,
+      payload: {
+        name: 'Version',
+        unique_id: `${node}_version`,
+        default_entity_id: `sensor.${inst}_bridge_version`,
+        device,
+        origin: origin(),
+        availability: [{ topic: `${base}/bridge/state`, value_template: '{{ value_json.state }}' }],
+        state_topic: `${base}/bridge/info`,
+        value_template: '{{ value_json.version }}',
+        entity_category: 'diagnostic',
+        icon: 'mdi:information-outline',
+        qos: 1,
+      },
+    },
+  ];
+}
+
+/** `<id>` with the default base, `<instance>_<id>` otherwise (CONTRACT §7). */
+function entityStem(base: string, id: string): string {
+  return base === 'evse2mqtt' ? id : `${haInstance(base)}_${id}`;
+}
+
+function origin(): Record<string, string> {
+  return { name: PRODUCT.name, sw_version: VERSION, support_url: PRODUCT.supportUrl };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the entity's context is the device's own
+function shape(e: EntityDef<any>, component: HaComponent, d: DeviceView): Record<string, unknown> {
+  const key = e.key;
+  switch (component) {
+    case 'binary_sensor':
+    case 'switch':
+      return {
+        value_template: `{{ 'ON' if value_json.${key} else 'OFF' }}`,
+        ...(e.ha.device_class ? { device_class: e.ha.device_class } : {}),
+      };
+    case 'number': {
+      const r = e.range?.(d.ctx);
+      return {
+        value_template: `{{ value_json.${key} }}`,
+        ...(r ? { min: r.min, max: r.max, step: r.step } : {}),
+        mode: 'box',
+        ...(e.unit ? { unit_of_measurement: e.unit } : {}),
+        ...(e.ha.device_class ? { device_class: e.ha.device_class } : {}),
+      };
+    }
+    case 'select':
+      return { value_template: `{{ value_json.${key} }}`, options: [...(e.options?.(d.ctx) ?? [])] };
+    case 'text':
+      return { value_template: `{{ value_json.${key} }}` };
+    case 'sensor': {
+      const out: Record<string, unknown> = { value_template: `{{ value_json.${key} }}` };
+      if (e.ha.device_class) out.device_class = e.ha.device_class;
+      if (e.ha.device_class === 'enum') out.options = [...(e.options?.(d.ctx) ?? [])];
+      else if (e.kind === 'number') {
+        if (e.unit) out.unit_of_measurement = e.unit;
+        if (e.ha.state_class) out.state_class = e.ha.state_class;
+        if (e.ha.precision !== undefined) out.suggested_display_precision = e.ha.precision;
+      }
+      return out;
+    }
+  }
+}
+
+/**
+ * Publishes discovery for every device and the bridge; on start only what differs from the
+ * retained configs read back (Zigbee2MQTT does the same), everything again on HA's birth message.
+ */
+export class HomeAssistantPublisher {
+  private published = new Map<string, string>();
+
+  constructor(private readonly ctx: PublisherContext) {}
+
+  start(): void {
+    this.ctx.bus.on(this, 'device.info', () => void this.publishAll(false));
+  }
+
+  stop(): void {
+    this.ctx.bus.off(this);
+  }
+
+  /** Every discovery message this bridge wants, by topic. */
+  wanted(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const m of bridgeDiscovery(this.ctx.cfg)) out.set(m.topic, json(m.payload));
+    for (const d of this.ctx.devices())
+      for (const m of deviceDiscovery(this.ctx.cfg, d)) out.set(m.topic, json(m.payload));
+    return out;
+  }
+
+  /** Seeds what the broker already holds (retained configs read at start). */
+  seed(retained: ReadonlyMap<string, string>): void {
+    this.published = new Map(retained);
+  }
+
+  /** Publishes the configs that changed (all when `force`). */
+  async publishAll(force: boolean): Promise<void> {
+    const jobs: Array<Promise<void>> = [];
+    for (const [topic, payload] of this.wanted()) {
+      if (!force && this.published.get(topic) === payload) continue;
+      this.published.set(topic, payload);
+      jobs.push(this.ctx.conn.publish(topic, payload, { retain: true }));
+    }
+    await Promise.all(jobs);
+    if (jobs.length > 0) this.ctx.log.debug({ count: jobs.length }, 'Home Assistant discovery published');
+  }
+}

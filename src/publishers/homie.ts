@@ -1,0 +1,233 @@
+import type { DeviceView } from '../core/device.js';
+import type { EntityDef } from '../core/entities.js';
+import { homieInstance, homieProperty } from '../core/naming.js';
+import type { CommandResult } from '../core/set-command.js';
+import { VERSION } from '../core/version.js';
+import { MqttConnection } from '../mqtt/connection.js';
+import type { PublisherContext } from './context.js';
+
+/** Homie 4 datatypes. */
+export type HomieDatatype = 'integer' | 'float' | 'boolean' | 'string' | 'enum' | 'datetime';
+
+/** Homie node id and name per device kind. */
+const NODES = {
+  charger: { id: 'charger', name: 'Charger', type: 'EV charger' },
+  meter: { id: 'meter', name: 'Meter', type: 'Energy meter' },
+  site: { id: 'site', name: 'Site', type: 'Site energy' },
+} as const;
+
+/** The `$implementation` value; also how start-up clean-up recognises this bridge's devices. */
+export function implementation(base: string): string {
+  return `evse2mqtt ${VERSION} (${base})`;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the entity's context is the device's own
+export function homieDatatype(e: EntityDef<any>, ctx: unknown): HomieDatatype {
+  switch (e.kind) {
+    case 'number':
+      return e.homieDatatype?.(ctx) ?? 'float';
+    case 'boolean':
+      return 'boolean';
+    case 'enum':
+      return 'enum';
+    case 'timestamp':
+      return 'datetime';
+    default:
+      return 'string';
+  }
+}
+
+/** Property attributes of an entity (name, datatype, unit, format, settable). */
+// biome-ignore lint/suspicious/noExplicitAny: the entity's context is the device's own
+export function propertyAttributes(e: EntityDef<any>, ctx: unknown): Record<string, string> {
+  const datatype = homieDatatype(e, ctx);
+  const writable = e.writable?.(ctx) === true;
+  const attrs: Record<string, string> = { $name: e.label, $datatype: datatype };
+  if (e.unit) attrs.$unit = e.unit;
+  if (datatype === 'enum') attrs.$format = (e.options?.(ctx) ?? []).join(',');
+  else if (writable && e.range) {
+    const r = e.range(ctx);
+    attrs.$format = `${r.min}:${r.max}`;
+  }
+  if (writable) attrs.$settable = 'true';
+  return attrs;
+}
+
+/** A value as a Homie payload; null → zero-length (CONTRACT §8). */
+export function homieValue(datatype: HomieDatatype, v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (datatype === 'integer' && typeof v === 'number') return String(Math.round(v));
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return String(v);
+}
+
+/**
+ * One Homie 4 device with its own MQTT connection, whose will sets `$state` to `lost`
+ * (conventions.md §2.1: one connection per device). Lifecycle init → attributes → values →
+ * ready (or alert while the device is unreachable); `disconnected` on a clean stop.
+ */
+export class HomieDevice {
+  readonly homieId: string;
+  private readonly conn: MqttConnection;
+  private readonly root: string;
+  private readonly node: (typeof NODES)[keyof typeof NODES];
+  private announced = false;
+  private readonly sent = new Map<string, string>();
+
+  constructor(
+    private readonly ctx: PublisherContext,
+    private readonly device: DeviceView,
+    index: number,
+    private readonly respond: (id: string, result: CommandResult) => void,
+  ) {
+    const cfg = ctx.cfg;
+    this.homieId = `${homieInstance(cfg.mqtt.base_topic)}-${device.id}`;
+    this.root = `${cfg.homie.base_topic}/${this.homieId}`;
+    this.node = NODES[device.kind];
+    this.conn = new MqttConnection({
+      url: ctx.conn.url,
+      clientId: `${cfg.mqtt.client_id}-${index}`,
+      username: cfg.mqtt.user,
+      password: cfg.mqtt.password,
+      version: ctx.conn.protocolVersion,
+      will: { topic: `${this.root}/$state`, payload: 'lost', retain: true, qos: 1 },
+      ...ctx.conn.tls,
+      clock: ctx.clock,
+      log: ctx.log.child({ homie: this.homieId }),
+    });
+  }
+
+  start(): void {
+    this.conn.on('connect', () => void this.announce());
+    this.conn.on('message', (m: { topic: string; payload: Buffer; retain: boolean }) => void this.onSet(m));
+    this.ctx.bus.on(this, 'device.state', ({ id, changed }) => {
+      if (id === this.device.id && this.announced) void this.publishValues(changed);
+    });
+    this.ctx.bus.on(this, 'device.availability', ({ id }) => {
+      if (id === this.device.id && this.announced) void this.publishState();
+    });
+    this.ctx.bus.on(this, 'device.attempted', ({ id }) => {
+      if (id === this.device.id && !this.announced) void this.announce();
+    });
+    this.conn.start();
+  }
+
+  /** Publishes `disconnected` and closes the connection. */
+  async stop(): Promise<void> {
+    this.ctx.bus.off(this);
+    if (this.conn.connected) await this.pub('$state', 'disconnected');
+    await this.conn.close();
+  }
+
+  /** Drops the connection without DISCONNECT (tests: the broker then publishes the `lost` will). */
+  kill(): void {
+    this.ctx.bus.off(this);
+    this.conn.destroy();
+  }
+
+  private async announce(): Promise<void> {
+    if (!this.conn.connected) return;
+    this.announced = false;
+    this.sent.clear();
+    await this.pub('$state', 'init');
+    if (!this.device.attempted) return;
+    const d = this.device;
+    const attrs: Array<[string, string]> = [
+      ['$homie', '4.0.0'],
+      ['$name', d.name],
+      ['$extensions', ''],
+      ['$implementation', implementation(this.ctx.cfg.mqtt.base_topic)],
+      ['$nodes', this.node.id],
+      [`${this.node.id}/$name`, this.node.name],
+      [`${this.node.id}/$type`, this.node.type],
+      [`${this.node.id}/$properties`, d.entities.map((e) => homieProperty(e.key)).join(',')],
+    ];
+    for (const e of d.entities) {
+      for (const [k, v] of Object.entries(propertyAttributes(e, d.ctx)))
+        attrs.push([`${this.node.id}/${homieProperty(e.key)}/${k}`, v]);
+    }
+    await Promise.all(attrs.map(([t, v]) => this.pub(t, v)));
+    await this.publishValues(d.entities.map((e) => e.key));
+    const settable = d.entities
+      .filter((e) => e.writable?.(d.ctx))
+      .map((e) => `${this.root}/${this.node.id}/${homieProperty(e.key)}/set`);
+    if (settable.length > 0) await this.conn.subscribe(settable);
+    this.announced = true;
+    // values that changed while the announcement was under way
+    await this.publishValues(d.entities.map((e) => e.key));
+    await this.publishState();
+  }
+
+  private async publishState(): Promise<void> {
+    await this.pub('$state', this.device.online ? 'ready' : 'alert');
+  }
+
+  private async publishValues(keys: readonly string[]): Promise<void> {
+    const d = this.device;
+    const state = d.current;
+    if (Object.keys(state).length === 0) return;
+    const jobs: Array<Promise<void>> = [];
+    for (const e of d.entities) {
+      if (!keys.includes(e.key)) continue;
+      const v = homieValue(homieDatatype(e, d.ctx), state[e.key]);
+      const topic = `${this.node.id}/${homieProperty(e.key)}`;
+      if (this.sent.get(topic) === v) continue;
+      this.sent.set(topic, v);
+      jobs.push(this.pub(topic, v));
+    }
+    await Promise.all(jobs);
+  }
+
+  private async onSet(m: { topic: string; payload: Buffer; retain: boolean }): Promise<void> {
+    if (m.retain) return;
+    const prefix = `${this.root}/${this.node.id}/`;
+    if (!m.topic.startsWith(prefix) || !m.topic.endsWith('/set')) return;
+    const prop = m.topic.slice(prefix.length, -'/set'.length);
+    const entity = this.device.entities.find((e) => homieProperty(e.key) === prop);
+    if (!entity || !this.device.set) return;
+    const result = await this.device.set(
+      { [entity.key]: m.payload.toString('utf8') },
+      { source: 'homie', rawTopic: true },
+    );
+    this.respond(this.device.id, result);
+  }
+
+  private pub(subtopic: string, payload: string): Promise<void> {
+    return this.conn.publish(`${this.root}/${subtopic}`, payload, { retain: true });
+  }
+}
+
+/** Starts one HomieDevice per device (chargers, meters, site). */
+export class HomiePublisher {
+  private readonly homies: HomieDevice[] = [];
+
+  constructor(
+    private readonly ctx: PublisherContext,
+    private readonly respond: (id: string, result: CommandResult) => void,
+  ) {}
+
+  start(): void {
+    this.ctx.devices().forEach((d, i) => {
+      const h = new HomieDevice(this.ctx, d, i + 1, this.respond);
+      this.homies.push(h);
+      h.start();
+    });
+  }
+
+  /** Homie ids this bridge publishes. */
+  ids(): string[] {
+    return this.ctx.devices().map((d) => `${homieInstance(this.ctx.cfg.mqtt.base_topic)}-${d.id}`);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.homies.map((h) => h.stop()));
+    this.homies.length = 0;
+  }
+
+  /** Test hook: drop every Homie connection without DISCONNECT. */
+  kill(): void {
+    for (const h of this.homies) h.kill();
+    this.homies.length = 0;
+  }
+}

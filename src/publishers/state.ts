@@ -1,0 +1,41 @@
+import { json, type PublisherContext } from './context.js';
+
+/**
+ * Zigbee2MQTT-style JSON topics: `<base>/<id>` (state) and `<base>/<id>/availability`, retained,
+ * QoS 1, published on every change and republished after a reconnect or HA's birth message.
+ */
+export class StatePublisher {
+  constructor(private readonly ctx: PublisherContext) {}
+
+  start(): void {
+    const { bus } = this.ctx;
+    bus.on(this, 'device.state', ({ id, state }) => void this.publishState(id, state));
+    bus.on(this, 'device.availability', ({ id, online }) => void this.publishAvailability(id, online));
+  }
+
+  stop(): void {
+    this.ctx.bus.off(this);
+  }
+
+  /** Every known state and availability again. */
+  async republish(): Promise<void> {
+    const jobs: Array<Promise<void>> = [];
+    for (const d of this.ctx.devices()) {
+      if (d.attempted) jobs.push(this.publishAvailability(d.id, d.online));
+      if (Object.keys(d.current).length > 0) jobs.push(this.publishState(d.id, d.current));
+    }
+    await Promise.all(jobs);
+  }
+
+  private publishState(id: string, state: Readonly<Record<string, unknown>>): Promise<void> {
+    return this.ctx.conn.publish(`${this.ctx.cfg.mqtt.base_topic}/${id}`, json(state), { retain: true });
+  }
+
+  private publishAvailability(id: string, online: boolean): Promise<void> {
+    return this.ctx.conn.publish(
+      `${this.ctx.cfg.mqtt.base_topic}/${id}/availability`,
+      json({ state: online ? 'online' : 'offline' }),
+      { retain: true },
+    );
+  }
+}
