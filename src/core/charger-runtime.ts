@@ -325,6 +325,7 @@ export class ChargerRuntime implements DeviceView {
     if (capped) this.note = `device capped charge_current at ${r.chargeCurrent}`;
     else if (this.note?.startsWith('device capped')) this.note = null;
     const diffs: string[] = [];
+    if (r.overridden) diffs.push('control');
     if (r.enabled !== null && !r.held && r.enabled !== t.enabled) diffs.push('enabled');
     if (!capped && Math.abs(r.chargeCurrent - t.charge_current) > half) diffs.push('charge_current');
     const phases = r.values.phases;

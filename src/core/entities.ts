@@ -192,6 +192,22 @@ export const CHARGER_ENTITIES: ReadonlyArray<EntityDef<ChargerContext>> = [
     ha: { component: 'sensor', device_class: 'voltage', state_class: 'measurement', precision: 0 },
   },
   {
+    key: 'frequency',
+    label: 'Frequency',
+    kind: 'number',
+    unit: 'Hz',
+    doc: 'grid frequency measured by the charger, Hz',
+    has: provided('frequency'),
+    nullable: true,
+    ha: {
+      component: 'sensor',
+      device_class: 'frequency',
+      state_class: 'measurement',
+      entity_category: 'diagnostic',
+      precision: 2,
+    },
+  },
+  {
     key: 'power',
     label: 'Power',
     kind: 'number',

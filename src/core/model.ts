@@ -61,6 +61,11 @@ export interface ChargerReading {
   locked?: boolean;
   /** Held by a tariff or schedule window at the charger. */
   held?: boolean;
+  /**
+   * The device says someone else took control after the bridge did (e.g. Quasar register 0x51
+   * reads 0, TechnoVE auto_charge switched back on in its app). Counts as a change at the device.
+   */
+  overridden?: boolean;
   /** Device limits, A, when the device reports them. */
   deviceMinCurrent?: number;
   deviceMaxCurrent?: number;

@@ -1,20 +1,24 @@
 import type { ChargerType } from '../config/types.js';
 import { openevseType } from './openevse/driver.js';
+import { pulsatrixType } from './pulsatrix/driver.js';
+import { technoveType } from './technove/driver.js';
 import type { ChargerTypeDef } from './types.js';
+import { quasarType } from './wallbox-quasar/driver.js';
 
-/** Charger types with a driver, by configuration `type` (one line per type). */
-const DRIVERS: Partial<Record<ChargerType, ChargerTypeDef>> = {
+/** Every charger type by configuration `type` (one line per type). */
+const DRIVERS: Readonly<Record<ChargerType, ChargerTypeDef>> = {
   openevse: openevseType,
+  technove: technoveType,
+  pulsatrix: pulsatrixType,
+  'wallbox-quasar': quasarType,
 };
 
-/** The driver of a type; throws with a clear message for a type without one. */
+/** The definition of a charger type. */
 export function chargerType(type: ChargerType): ChargerTypeDef {
-  const def = DRIVERS[type];
-  if (!def) throw new Error(`charger type ${type} has no driver in this version`);
-  return def;
+  return DRIVERS[type];
 }
 
-/** Types with a driver. */
+/** All charger types. */
 export function driverTypes(): ChargerType[] {
   return Object.keys(DRIVERS) as ChargerType[];
 }

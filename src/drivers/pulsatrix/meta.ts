@@ -17,6 +17,7 @@ export const pulsatrixMeta: ChargerTypeMeta = {
       'current_l2',
       'current_l3',
       'voltage',
+      'frequency',
       'power',
       'session_energy',
       'total_energy',
