@@ -184,6 +184,18 @@ export class Bridge {
     this.log.info('stopped');
   }
 
+  /**
+   * Drops every broker connection without DISCONNECT and stops polling, as a crash would
+   * (tests use it to see the wills fire on a real broker).
+   */
+  async crash(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.chargers.map((c) => c.stop()));
+    this.loggers.setSink(undefined);
+    this.homie?.kill();
+    this.conn.destroy();
+  }
+
   private async onConnect(reconnect: boolean): Promise<void> {
     await this.bridgePub.publishState(true);
     await this.bridgePub.publishInfo();

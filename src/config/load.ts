@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import convict from 'convict';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { CHARGER_TYPES } from '../drivers/meta.js';
 import { checkRules } from './rules.js';
 import {
@@ -51,11 +51,12 @@ export function readConfigFile(file: string): unknown {
       code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
     throw new ConfigError([{ path: file, reason: why }]);
   }
-  const doc = parseDocument(text, { prettyErrors: false });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((err) => {
-        const pos = err.linePos?.[0];
+        const pos = lines.linePos(err.pos[0]);
         return {
           path: file,
           reason: `${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${err.message.split('\n')[0]}`,
@@ -84,7 +85,13 @@ export function validateConfig(raw: unknown, env: Env = process.env): LoadResult
   ]) {
     if (env[k] !== undefined && env[k] !== '') rootEnv[k] = env[k];
   }
-  const root = runSchema(rootSchema, dropNullSections(raw), '', problems, rootEnv) as unknown as Config & {
+  const root = runSchema(
+    rootSchema,
+    normaliseSections(raw, problems),
+    '',
+    problems,
+    rootEnv,
+  ) as unknown as Config & {
     chargers: unknown[];
     meters: unknown[];
     tariff: unknown;
@@ -205,16 +212,18 @@ function toProblem(line: string, prefix: string): Problem {
   return { path: prefix.replace(/\.$/, '') || 'configuration', reason: line };
 }
 
-/** `mqtt:` with nothing under it parses as null: treat it as an empty section. */
-function dropNullSections(raw: unknown): unknown {
+const SECTIONS = ['mqtt', 'embedded_broker', 'homeassistant', 'homie', 'log', 'site'];
+
+/** `mqtt:` with nothing under it parses as null (an empty section); a section that is not a mapping is a problem. */
+function normaliseSections(raw: unknown, problems: Problem[]): unknown {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
-    if (
-      v === null &&
-      ['mqtt', 'embedded_broker', 'homeassistant', 'homie', 'log', 'site', 'chargers', 'meters'].includes(k)
-    )
+    if (v === null && (SECTIONS.includes(k) || k === 'chargers' || k === 'meters')) continue;
+    if (SECTIONS.includes(k) && (typeof v !== 'object' || Array.isArray(v))) {
+      problems.push({ path: k, reason: 'must be a mapping (key: value lines)' });
       continue;
+    }
     out[k] = v;
   }
   return out;

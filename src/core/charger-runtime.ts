@@ -75,6 +75,8 @@ export class ChargerRuntime implements DeviceView {
   private applying = false;
   private applyGen = 0;
   private disagreements = 0;
+  /** A takeover at the device was adopted; the device's own control flag is then no news until the next write. */
+  private controlYielded = false;
   private resumed = false;
   private stopped = false;
 
@@ -325,7 +327,7 @@ export class ChargerRuntime implements DeviceView {
     if (capped) this.note = `device capped charge_current at ${r.chargeCurrent}`;
     else if (this.note?.startsWith('device capped')) this.note = null;
     const diffs: string[] = [];
-    if (r.overridden) diffs.push('control');
+    if (r.overridden && !this.controlYielded) diffs.push('control');
     if (r.enabled !== null && !r.held && r.enabled !== t.enabled) diffs.push('enabled');
     if (!capped && Math.abs(r.chargeCurrent - t.charge_current) > half) diffs.push('charge_current');
     const phases = r.values.phases;
@@ -345,6 +347,7 @@ export class ChargerRuntime implements DeviceView {
       ...(t.phases && (phases === 1 || phases === 3) ? { phases } : {}),
     };
     this.note = 'changed at the device';
+    if (diffs.includes('control')) this.controlYielded = true;
     this.deps.log.info(
       { keys: diffs, targets: this.targets },
       'change made at the device adopted; mode manual',
@@ -371,6 +374,7 @@ export class ChargerRuntime implements DeviceView {
     });
     if (checked.status === 'error') return checked;
     const { values, mode } = checked;
+    if (Object.keys(values).length === 0) return { status: 'ok', data: this.responseData() };
     let next = this.targetsFromReading();
     next = { ...next, extra: { ...next.extra } };
     for (const [k, v] of Object.entries(values)) {
@@ -392,10 +396,12 @@ export class ChargerRuntime implements DeviceView {
   }
 
   /** Writes `next` when it differs from the targets in force; returns an error text or null. */
-  private async write(next: Targets): Promise<string | null> {
+  private async write(target: Targets): Promise<string | null> {
+    let next = target;
     const base = this.targetsFromReading();
     const known = { ...base, extra: { ...this.reading?.values, ...base.extra } };
-    const changed = changedKeys(known, next);
+    // taking control (nothing commanded yet) always writes: the device must hold the bridge's targets
+    const changed = this.targets ? changedKeys(known, next) : allKeys(next);
     if (changed.size === 0) {
       this.targets = next;
       return null;
@@ -406,13 +412,16 @@ export class ChargerRuntime implements DeviceView {
     this.applyGen += 1;
     const timeoutMs = this.caps.bidirectional ? 10_000 : 3_000;
     try {
-      await withTimeout(
+      const side = await withTimeout(
         this.deps.clock,
         driver.apply(next, changed),
         timeoutMs,
         `the charger did not answer within ${timeoutMs / 1000} s`,
       );
+      // keys the device changed as a side effect become the bridge's targets too
+      if (side && Object.keys(side).length > 0) next = { ...next, extra: { ...next.extra, ...side } };
       this.targets = next;
+      this.controlYielded = false;
       if (this.reading) {
         // the state shows the accepted targets at once; measured keys follow with the next read
         this.reading = {
@@ -436,14 +445,21 @@ export class ChargerRuntime implements DeviceView {
     }
   }
 
-  /** The targets in force: the bridge's own, or (while adopting) the device's values. */
+  /**
+   * The targets in force: the bridge's own, or (while adopting) the device's values, with the
+   * current clamped to the configured range, as the bridge never commands more (CONTRACT §9).
+   */
   private targetsFromReading(): Targets {
     if (this.targets) return this.targets;
     const r = this.reading;
     const phases = r?.values.phases;
+    const low = this.caps.bidirectional ? -this.cfg.max_discharge_current : this.cfg.min_current;
+    const device = r?.chargeCurrent ?? this.cfg.min_current;
+    const current =
+      this.caps.bidirectional && device === 0 ? 0 : Math.min(this.cfg.max_current, Math.max(low, device));
     return {
       enabled: r?.enabled ?? true,
-      charge_current: r?.chargeCurrent ?? this.cfg.min_current,
+      charge_current: current,
       ...(this.caps.writable.has('phases') && (phases === 1 || phases === 3) ? { phases } : {}),
       extra: {},
     };
@@ -501,13 +517,19 @@ export class ChargerRuntime implements DeviceView {
       max_current: max,
       mode: this.mode,
       failsafe: this.failsafe,
-      error: r.fault ?? this.note,
+      error: r.fault ?? this.note ?? this.aboveMax(r),
       last_seen: this.lastOkAt === undefined ? null : new Date(this.lastOkAt).toISOString(),
     };
     const state: Record<string, unknown> = {};
     for (const e of this.entities) state[e.key] = e.key in fixed ? fixed[e.key] : (r.values[e.key] ?? null);
     if (this.decision) state.decision = this.decision;
     return state;
+  }
+
+  /** While adopting the device's values: say so when the device runs above the configured maximum. */
+  private aboveMax(r: ChargerReading): string | null {
+    if (this.targets || r.chargeCurrent <= this.cfg.max_current + this.caps.resolution / 2) return null;
+    return `the device's limit (${r.chargeCurrent} A) is above max_current (${this.cfg.max_current} A); send a charge_current to take control`;
   }
 
   private publish(): void {
@@ -520,6 +542,11 @@ export class ChargerRuntime implements DeviceView {
     this.state = state;
     this.deps.bus.emit('device.state', { id: this.id, state, changed });
   }
+}
+
+/** Every key of a target set. */
+function allKeys(t: Targets): Set<string> {
+  return new Set(['enabled', 'charge_current', ...(t.phases ? ['phases'] : []), ...Object.keys(t.extra)]);
 }
 
 /** Keys whose value differs between two target sets. */

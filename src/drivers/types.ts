@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ChargerConfig, ChargerType } from '../config/types.js';
 import type { Clock } from '../core/clock.js';
-import type { ChargerReading, DeviceInfo, OnExit, Targets } from '../core/model.js';
+import type { ChargerReading, DeviceInfo, OnExit, Scalar, Targets } from '../core/model.js';
 
 /**
  * What a charger type can do, known before any connection (drives discovery and /set validation).
@@ -64,8 +64,12 @@ export interface ChargerDriver {
   readonly info: DeviceInfo;
   /** Reads the device now (one request burst, shared by every getter). */
   read(): Promise<ChargerReading>;
-  /** Writes the targets; `changed` names the keys that differ from the last applied targets. */
-  apply(targets: Targets, changed: ReadonlySet<string>): Promise<void>;
+  /**
+   * Writes the targets; `changed` names the keys that differ from the last applied targets.
+   * May resolve with extra keys the device changed as a side effect (e.g. TechnoVE switching
+   * `auto_charge` off to obey a stop), which become part of the bridge's targets.
+   */
+  apply(targets: Targets, changed: ReadonlySet<string>): Promise<void | Record<string, Scalar>>;
   /** Leaves the device as `on_exit` says (CONTRACT §9). */
   exit(action: OnExit): Promise<void>;
   /** Starts the push channel, if the type has one. */

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import axios, { type AxiosInstance, type Method } from 'axios';
 import type { Logger } from 'pino';
+import { trackIo } from '../core/activity.js';
 import type { Clock } from '../core/clock.js';
 
 /** Options of a device HTTP client. */
@@ -64,13 +65,15 @@ export class HttpClient {
     const timer = this.opts.clock.setTimeout(() => ctrl.abort(), this.opts.timeoutMs);
     const started = Date.now();
     try {
-      const res = await this.ax.request<string>({
-        method,
-        url: path,
-        data: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-        headers: body === undefined ? {} : { 'Content-Type': contentType ?? 'application/json' },
-        signal: ctrl.signal,
-      });
+      const res = await trackIo(
+        this.ax.request<string>({
+          method,
+          url: path,
+          data: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+          headers: body === undefined ? {} : { 'Content-Type': contentType ?? 'application/json' },
+          signal: ctrl.signal,
+        }),
+      );
       const text = typeof res.data === 'string' ? res.data : '';
       let json: unknown;
       try {

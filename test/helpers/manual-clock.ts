@@ -1,3 +1,4 @@
+import { ioInFlight } from '../../src/core/activity.js';
 import type { Clock, TimerHandle } from '../../src/core/clock.js';
 
 interface Timer {
@@ -6,9 +7,17 @@ interface Timer {
   fn: () => void;
 }
 
-/** Waits for pending I/O (loopback HTTP, MQTT) to settle after a timer fires. */
-export function settle(ms = 15): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Lets I/O started by a timer finish before fake time moves on: at least `ms`, then while device
+ * requests are in flight (at most `maxMs`, so a hung device does not hang the test).
+ */
+export async function settle(ms = 15, maxMs = 400): Promise<void> {
+  await pause(ms);
+  for (let waited = ms; ioInFlight() > 0 && waited < maxMs; waited += 5) await pause(5);
+  // the replies' consequences (MQTT publishes) get a moment too
+  await pause(2);
 }
 
 /**

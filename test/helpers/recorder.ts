@@ -130,7 +130,12 @@ export class Recorder {
    */
   static async retained(url: string, filters: string[] = ['#'], settleMs = 300): Promise<Msg[]> {
     const r = await Recorder.connect(url, filters);
-    await new Promise((res) => setTimeout(res, settleMs));
+    // the broker streams retained messages after SUBACK: wait until the stream has been quiet a while
+    let seen = -1;
+    for (let waited = 0; waited < 5000 && (waited < settleMs || seen !== r.messages.length); waited += 100) {
+      seen = r.messages.length;
+      await new Promise((res) => setTimeout(res, 100));
+    }
     await r.close();
     return r.messages.filter((m) => m.retain);
   }

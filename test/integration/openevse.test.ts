@@ -148,6 +148,18 @@ describe('OpenEVSE end to end through MQTT', () => {
     expect(s).toMatchObject({ charge_current: 16, max_current: 16, mode: 'manual' });
   });
 
+  it('says when the unit runs above max_current before the bridge took control, and takes control on a command', async () => {
+    await h.stop();
+    h = await startHarness({ chargers: [openevseCharger(sim.port, { max_current: 16 })] });
+    const s = await h.rec.waitJson(STATE, (v) => v.charge_current === 32);
+    expect(s.error).toBe(
+      "the device's limit (32 A) is above max_current (16 A); send a charge_current to take control",
+    );
+    expect(sim.requestsTo('POST', '/claims')).toHaveLength(0); // manual at start: nothing is sent
+    await h.rec.publish('evse2mqtt/garage/set/charge_current', '16');
+    await h.rec.waitJson(STATE, (v) => v.charge_current === 16 && v.error === null);
+  });
+
   it('publishes pushed changes from /ws without waiting for a poll', async () => {
     await h.rec.waitJson(STATE, (v) => v.vehicle_connected === false);
     const since = h.rec.mark();
