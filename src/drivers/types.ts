@@ -69,6 +69,7 @@ export interface ChargerDriver {
    * May resolve with extra keys the device changed as a side effect (e.g. TechnoVE switching
    * `auto_charge` off to obey a stop), which become part of the bridge's targets.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most drivers resolve with nothing; a few report side effects
   apply(targets: Targets, changed: ReadonlySet<string>): Promise<void | Record<string, Scalar>>;
   /** Leaves the device as `on_exit` says (CONTRACT §9). */
   exit(action: OnExit): Promise<void>;

@@ -88,7 +88,7 @@ export class TechnoveDriver implements ChargerDriver {
    * Writes the changed targets: refusals first (nothing sent), then current, auto_charge and
    * start/stop. A key whose value the station already has is not sent again.
    */
-  async apply(targets: Targets, changed: ReadonlySet<string>): Promise<void | Record<string, Scalar>> {
+  async apply(targets: Targets, changed: ReadonlySet<string>): Promise<Record<string, Scalar>> {
     const auto = changed.has('auto_charge') ? targets.extra.auto_charge : undefined;
     if (auto !== undefined && typeof auto !== 'boolean') throw new Error('auto_charge: expected ON or OFF');
     const wanted = changed.has('charge_current') ? this.amps(targets.charge_current) : undefined;
