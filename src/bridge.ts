@@ -60,6 +60,7 @@ export class Bridge {
   private sweep?: RetainedSweep;
   private started = false;
   private stopping = false;
+  private crashed = false;
 
   constructor(private readonly opts: BridgeOptions) {
     this.cfg = opts.config;
@@ -168,6 +169,12 @@ export class Bridge {
    * DISCONNECT, broker down. Per-charger availability is left as it was (CONTRACT §9).
    */
   async stop(opts: { exit?: boolean } = {}): Promise<void> {
+    if (this.crashed) {
+      // after crash(): only release what is left (closed sockets, the embedded broker)
+      await this.conn?.close();
+      await this.broker?.close();
+      return;
+    }
     if (this.stopping) return;
     this.stopping = true;
     if (opts.exit) await Promise.all(this.chargers.map((c) => c.exit()));
@@ -190,6 +197,7 @@ export class Bridge {
    */
   async crash(): Promise<void> {
     this.stopping = true;
+    this.crashed = true;
     await Promise.all(this.chargers.map((c) => c.stop()));
     this.loggers.setSink(undefined);
     this.homie?.kill();

@@ -151,6 +151,8 @@ export class MqttConnection extends EventEmitter {
       });
     });
     client.removeAllListeners();
+    // mqtt.js may still fire a keepalive timeout after end(); an 'error' without a listener would crash the process
+    client.on('error', () => {});
   }
 
   /** Drops the socket without DISCONNECT (tests: the will fires on a real broker). */

@@ -50,7 +50,7 @@ export class CommandRouter {
       }
       return true;
     }
-    if (msg.payload.length === 0 && !isGet) return true; // an empty message clears a retained one; nothing to do
+    if (msg.payload.length === 0 && isSet) return true; // an empty message clears a retained one; nothing to do
     if (isRequest) void this.request(parts.slice(2).join('/'), msg);
     else if (isGet) void this.get(parts[0]!);
     else void this.set(parts[0]!, parts[2], msg);
