@@ -51,6 +51,11 @@ export function checkRules(cfg: Config, problems: Problem[], warnings: string[])
       if (c[opt] !== undefined && !meta.options.includes(opt))
         warnings.push(`${p}.${opt}: ignored by ${c.type}`);
     }
+    if (meta.watchdog && c.poll_interval > c.watchdog / 2) {
+      warnings.push(
+        `${p}.poll_interval: ${c.poll_interval} s is more than half the watchdog (${c.watchdog} s); the charger may fall back between two polls`,
+      );
+    }
     if (cfg.site.max_current !== null && !meta.watchdog) {
       warnings.push(
         `${p}: ${c.type} has no watchdog: if the bridge stops, its last setpoint stays and site.max_current is no longer enforced for it`,

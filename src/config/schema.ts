@@ -47,9 +47,9 @@ export const rootSchema = {
   embedded_broker: {
     host: { doc: 'Listen address of the embedded broker', default: '127.0.0.1', format: str() },
     port: {
-      doc: 'Listen port of the embedded broker',
+      doc: 'Listen port of the embedded broker (0 = any free port, logged)',
       default: 1883,
-      format: num(1, 65535, { integer: true }),
+      format: num(0, 65535, { integer: true }),
     },
     user: { doc: 'User clients must give', default: null, format: str({ optional: true }) },
     password: {

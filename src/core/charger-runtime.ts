@@ -340,12 +340,15 @@ export class ChargerRuntime implements DeviceView {
     this.disagreements += 1;
     if (this.disagreements < 2) return;
     this.disagreements = 0;
-    this.targets = {
-      ...t,
-      enabled: r.enabled ?? t.enabled,
-      charge_current: capped ? t.charge_current : r.chargeCurrent,
-      ...(t.phases && (phases === 1 || phases === 3) ? { phases } : {}),
-    };
+    // a person holding the device (its own control flag) leaves the bridge without targets: the next command writes every key
+    this.targets = diffs.includes('control')
+      ? null
+      : {
+          ...t,
+          enabled: r.enabled ?? t.enabled,
+          charge_current: capped ? t.charge_current : r.chargeCurrent,
+          ...(t.phases && (phases === 1 || phases === 3) ? { phases } : {}),
+        };
     this.note = 'changed at the device';
     if (diffs.includes('control')) this.controlYielded = true;
     this.deps.log.info(

@@ -126,10 +126,8 @@ export const CHARGER_ENTITIES: ReadonlyArray<EntityDef<ChargerContext>> = [
     has: always,
     writable: always,
     range: (ctx) => ({
-      min:
-        ctx.caps.bidirectional && ctx.cfg.max_discharge_current > 0
-          ? -ctx.cfg.max_discharge_current
-          : ctx.cfg.min_current,
+      // bidirectional: 0 is idle; magnitudes between 0 and min_current are rejected by the set rules
+      min: ctx.caps.bidirectional ? -ctx.cfg.max_discharge_current : ctx.cfg.min_current,
       max: ctx.cfg.max_current,
       step: ctx.caps.resolution,
     }),
