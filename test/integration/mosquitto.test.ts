@@ -66,7 +66,7 @@ suite(title, () => {
     });
     const health = await v5.waitFor((m) => m.topic === 'client/replies/2');
     expect(JSON.parse(health.payload)).toEqual({ status: 'ok', data: { healthy: true } });
-    expect([...(health.properties?.correlationData as Uint8Array)]).toEqual([7, 7]);
+    expect([...((health.properties?.correlationData ?? []) as Uint8Array)]).toEqual([7, 7]);
     await v5.close();
     await h.stop({ keepBroker: true });
   });
