@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { type ChargerReading, type ChargerStatus, deriveStatus } from '../../src/core/model.js';
 import { checkInfo, mapInfo, STATION_STATES } from '../../src/drivers/technove/mapping.js';
 import type { TechnoveInfo } from '../../src/drivers/technove/wire.js';
 
-const FIXTURES = path.resolve(process.cwd(), '../shared/fixtures/technove');
+const FIXTURES = fileURLToPath(new URL('../fixtures/technove', import.meta.url));
 const fixture = (name: string) =>
   checkInfo(JSON.parse(readFileSync(path.join(FIXTURES, name), 'utf8')) as Record<string, unknown>);
 
