@@ -10,6 +10,8 @@ import { createLogger, type LoggerBundle } from './core/logger.js';
 import { homieInstance } from './core/naming.js';
 import { StateStore } from './core/state-store.js';
 import { chargerType } from './drivers/registry.js';
+import { MeterRuntime } from './meters/meter-runtime.js';
+import { meterType } from './meters/registry.js';
 import { type Incoming, MqttConnection } from './mqtt/connection.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/embedded-broker.js';
 import { BridgePublisher } from './publishers/bridge-info.js';
@@ -19,6 +21,7 @@ import type { PublisherContext } from './publishers/context.js';
 import { HomeAssistantPublisher } from './publishers/homeassistant.js';
 import { HomiePublisher } from './publishers/homie.js';
 import { StatePublisher } from './publishers/state.js';
+import { SiteRuntime } from './site/site.js';
 
 /** How a bridge is built. */
 export interface BridgeOptions {
@@ -43,6 +46,9 @@ export class Bridge {
   readonly clock: Clock;
   readonly log: Logger;
   readonly chargers: ChargerRuntime[] = [];
+  readonly meters: MeterRuntime[] = [];
+  /** The site, when a meter or tariff is configured. */
+  site?: SiteRuntime;
   broker?: EmbeddedBroker;
   conn!: MqttConnection;
   /** Resolves when the first start-up sequence (retained read, clean-up, discovery) is done. */
@@ -76,7 +82,7 @@ export class Bridge {
 
   /** All devices publishers see, in configuration order. */
   devices(): DeviceView[] {
-    return [...this.chargers];
+    return [...this.chargers, ...this.meters, ...(this.site ? [this.site] : [])];
   }
 
   /** The runtime of a charger. */
@@ -131,6 +137,27 @@ export class Bridge {
         }),
       );
     }
+    for (const m of cfg.meters) {
+      this.meters.push(
+        new MeterRuntime({
+          cfg: m,
+          type: meterType(m.type),
+          bus: this.bus,
+          clock: this.clock,
+          log: this.loggers.log.child({ module: 'meter', meter: m.id }),
+        }),
+      );
+    }
+    if (SiteRuntime.wanted(cfg)) {
+      this.site = new SiteRuntime({
+        cfg,
+        meters: this.meters,
+        chargers: () => this.chargers,
+        bus: this.bus,
+        store: this.store,
+        log: this.loggers.log.child({ module: 'site' }),
+      });
+    }
     this.ctx = {
       cfg,
       conn: this.conn,
@@ -160,7 +187,11 @@ export class Bridge {
     if (cfg.homeassistant.enabled) await this.conn.subscribe([cfg.homeassistant.status_topic]);
     this.sweep = new RetainedSweep(this.ctx);
     await this.conn.subscribe(this.sweep.filters());
+    const meterTopics = this.meters.flatMap((m) => m.topics());
+    if (meterTopics.length > 0) await this.conn.subscribe([...new Set(meterTopics)]);
     this.conn.start();
+    this.site?.start();
+    for (const m of this.meters) m.start();
     for (const c of this.chargers) c.start();
   }
 
@@ -179,6 +210,8 @@ export class Bridge {
     this.stopping = true;
     if (opts.exit) await Promise.all(this.chargers.map((c) => c.exit()));
     await Promise.all(this.chargers.map((c) => c.stop()));
+    await Promise.all(this.meters.map((m) => m.stop()));
+    this.site?.stop();
     this.loggers.setSink(undefined);
     this.states?.stop();
     this.ha?.stop();
@@ -250,6 +283,8 @@ export class Bridge {
 
   private onMessage(m: Incoming): void {
     this.sweep?.collect(m);
+    for (const meter of this.meters)
+      if (meter.topics().includes(m.topic)) meter.feed(m.topic, m.payload, m.retain);
     if (this.cfg.homeassistant.enabled && m.topic === this.cfg.homeassistant.status_topic) {
       if (m.payload.toString().trim().toLowerCase() === 'online' && this.started) void this.onHaOnline();
       return;

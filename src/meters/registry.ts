@@ -1,0 +1,15 @@
+import type { MeterType } from '../config/types.js';
+import { mqttMeterType } from './mqtt.js';
+import type { MeterTypeDef } from './types.js';
+
+/** Meter types by configuration `type` (one line each). */
+const METERS: Partial<Record<MeterType, MeterTypeDef>> = {
+  mqtt: mqttMeterType,
+};
+
+/** The definition of a meter type. */
+export function meterType(type: MeterType): MeterTypeDef {
+  const def = METERS[type];
+  if (!def) throw new Error(`meter type ${type} is not available in this build`);
+  return def;
+}
