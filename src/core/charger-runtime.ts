@@ -62,6 +62,8 @@ export class ChargerRuntime implements DeviceView {
   private driver?: ChargerDriver;
   private reading?: ChargerReading;
   private targets: Targets | null = null;
+  /** A person's targets in manual, before the site cap (load management keeps them and re-applies min(target, headroom)). */
+  private requested: Targets | null = null;
   private state: Record<string, unknown> = {};
   private note: string | null = null;
   private lastOkAt?: number;
@@ -150,6 +152,18 @@ export class ChargerRuntime implements DeviceView {
       this.publish();
       return { status: 'ok', data: this.responseData() };
     });
+  }
+
+  /** A person's targets in manual (before the site cap), else the targets in force. */
+  get personTargets(): Targets | null {
+    return this.requested ?? this.targets;
+  }
+
+  /** Manual under load management: applies min(person's target, headroom) again (each control cycle). */
+  recap(): Promise<CommandResult> {
+    const wanted = this.requested ?? this.targets;
+    if (this.mode !== 'manual' || !wanted) return Promise.resolve({ status: 'ok', data: this.responseData() });
+    return this.applyTargets(wanted);
   }
 
   /** Sets the fail-safe reason and the engine's decision; republishes when they change. */
@@ -350,6 +364,7 @@ export class ChargerRuntime implements DeviceView {
           ...(t.phases && (phases === 1 || phases === 3) ? { phases } : {}),
         };
     this.note = 'changed at the device';
+    this.requested = this.targets;
     if (diffs.includes('control')) this.controlYielded = true;
     this.deps.log.info(
       { keys: diffs, targets: this.targets },
@@ -388,6 +403,7 @@ export class ChargerRuntime implements DeviceView {
       else next.extra[k] = v;
     }
     if (AUTOMATIC_MODES.has(mode)) next = this.deps.control.immediateTargets(mode, this.cfg, next) ?? next;
+    this.requested = mode === 'manual' ? next : null;
     next = this.deps.control.cap(this.id, next);
     const err = await this.write(next);
     if (err) return { status: 'error', error: err };
