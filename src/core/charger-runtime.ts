@@ -162,7 +162,8 @@ export class ChargerRuntime implements DeviceView {
   /** Manual under load management: applies min(person's target, headroom) again (each control cycle). */
   recap(): Promise<CommandResult> {
     const wanted = this.requested ?? this.targets;
-    if (this.mode !== 'manual' || !wanted) return Promise.resolve({ status: 'ok', data: this.responseData() });
+    if (this.mode !== 'manual' || !wanted)
+      return Promise.resolve({ status: 'ok', data: this.responseData() });
     return this.applyTargets(wanted);
   }
 
