@@ -33,6 +33,8 @@ export interface BridgeOptions {
   retainedWindowMs?: number;
   /** Demo: take a free port when the embedded broker's port is in use. */
   brokerPortFallback?: boolean;
+  /** `bridge/request/restart`: called after the answer went out; the owner stops this bridge and starts a new one. */
+  onRestart?: () => void;
 }
 
 /**
@@ -171,6 +173,16 @@ export class Bridge {
     this.bridgePub = new BridgePublisher(this.ctx);
     this.router = new CommandRouter(this.ctx);
     this.router.addRequest('health_check', async () => ({ healthy: true }));
+    this.router.addRequest('restart', async () => {
+      const restart = this.opts.onRestart;
+      if (!restart)
+        throw new Error(
+          'restart is not available here; restart the process (e.g. docker compose restart evse2mqtt)',
+        );
+      this.log.info('restart requested over MQTT');
+      setTimeout(restart, 100).unref();
+      return {};
+    });
     this.router.addRequest('charger/refresh', async (body) => {
       const id = body.id;
       const c = typeof id === 'string' ? this.charger(id) : undefined;

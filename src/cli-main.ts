@@ -78,15 +78,37 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   }
   const logger = createLogger(config.log.level);
   logger.log.info({ version: VERSION, config: path.resolve(file) }, 'evse2mqtt starting');
-  const bridge = new Bridge({ config, logger });
-  try {
-    await bridge.start();
-  } catch (e) {
-    logger.log.error({ err: (e as Error).message }, `cannot start: ${(e as Error).message}`);
-    await bridge.stop().catch(() => {});
-    return 1;
-  }
-  return waitForSignal(async () => bridge.stop({ exit: true }), logger.log);
+  let bridge: Bridge | undefined;
+  // bridge/request/restart: stop (chargers left as they are) and start again with the file read anew
+  const start = async (cfg: Config): Promise<boolean> => {
+    const b = new Bridge({ config: cfg, logger, onRestart: () => void restart() });
+    bridge = b;
+    try {
+      await b.start();
+      return true;
+    } catch (e) {
+      logger.log.error({ err: (e as Error).message }, `cannot start: ${(e as Error).message}`);
+      await b.stop().catch(() => {});
+      return false;
+    }
+  };
+  const restart = async () => {
+    let next = config;
+    try {
+      next = loadConfig(file, io.env).config;
+    } catch (e) {
+      logger.log.error(
+        { err: (e as Error).message },
+        'restart: the configuration is invalid now; keeping the running one',
+      );
+      return;
+    }
+    await bridge?.stop();
+    logger.setLevel(next.log.level);
+    await start(next);
+  };
+  if (!(await start(config))) return 1;
+  return waitForSignal(async () => bridge?.stop({ exit: true }), logger.log);
 }
 
 function parse(argv: string[]) {

@@ -176,7 +176,7 @@ function normaliseMeter(item: unknown, path: string, problems: Problem[]): Meter
     name: string | null;
   };
   if (problems.length > before) return null;
-  return stripNulls({ ...m, name: m.name ?? m.id }) as MeterConfig;
+  return stripNulls({ ...m, name: m.name ?? m.id, channel: m.channel ?? 0 }) as MeterConfig;
 }
 
 /** Runs one convict schema over `data`; problems get `prefix` in front of their key path. */

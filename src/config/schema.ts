@@ -203,9 +203,9 @@ export const meterSchema = {
   port: { doc: 'TCP port (shelly types)', default: 80, format: num(1, 65535, { integer: true }) },
   channel: {
     doc: 'shelly-em: emeters[] index; shelly-gen2: em1:<n> or em:0',
-    default: 0,
+    default: null,
     format: (v: unknown) => {
-      if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return;
+      if (v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 0)) return;
       if (typeof v === 'string' && /^(em1?:\d+|\d+)$/.test(v)) return;
       throw new Error(`must be a channel number or em1:<n> / em:<n>, got ${JSON.stringify(v)}`);
     },

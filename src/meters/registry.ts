@@ -1,10 +1,14 @@
 import type { MeterType } from '../config/types.js';
 import { mqttMeterType } from './mqtt.js';
+import { shellyEmType } from './shelly/gen1.js';
+import { shellyGen2Type } from './shelly/gen2.js';
 import type { MeterTypeDef } from './types.js';
 
 /** Meter types by configuration `type` (one line each). */
 const METERS: Partial<Record<MeterType, MeterTypeDef>> = {
   mqtt: mqttMeterType,
+  'shelly-em': shellyEmType,
+  'shelly-gen2': shellyGen2Type,
 };
 
 /** The definition of a meter type. */

@@ -298,9 +298,10 @@ export class MqttConnection extends EventEmitter {
 function describeError(err: Error & { code?: string | number }): string {
   if (err.code === 'ECONNREFUSED') return 'connection refused: is the broker running at that address?';
   if (err.code === 'ENOTFOUND') return 'broker host name not found';
-  if (err.code === 4 || err.code === 134)
-    return 'bad user name or password: check mqtt.user and mqtt.password';
-  if (err.code === 5 || err.code === 135) return 'not authorized: check the broker ACL for this user';
+  // Mosquitto answers a wrong password with "not authorized" (3.1.1 code 5, MQTT 5 0x87)
+  if (err.code === 4 || err.code === 134 || err.code === 5 || err.code === 135) {
+    return 'the broker refused the login: check mqtt.user and mqtt.password (and the broker ACL)';
+  }
   return err.message;
 }
 

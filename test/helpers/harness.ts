@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { IClientOptions } from 'mqtt';
 import { Bridge } from '../../src/bridge.js';
 import { validateConfig } from '../../src/config/load.js';
 import type { ControlHooks } from '../../src/core/control.js';
@@ -36,6 +37,10 @@ export interface HarnessOptions {
   /** Topic filters the recorder subscribes (default everything). */
   record?: string[];
   mqtt?: Record<string, unknown>;
+  /** bridge/request/restart handler. */
+  onRestart?: () => void;
+  /** Options of the recording client (credentials, TLS). */
+  recorder?: IClientOptions;
 }
 
 let seq = 0;
@@ -45,7 +50,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const broker = opts.brokerUrl ? undefined : await startBroker();
   const url = opts.brokerUrl ?? broker!.url;
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'evse2mqtt-test-'));
-  const rec = await Recorder.connect(url, opts.record ?? ['#']);
+  const rec = await Recorder.connect(url, opts.record ?? ['#'], opts.recorder ?? {});
   const raw = {
     mqtt: { server: url, client_id: `e2mtest${process.pid % 1000}${++seq}`, ...(opts.mqtt ?? {}) },
     data_dir: dataDir,
@@ -66,6 +71,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     clock,
     logger: logs.bundle,
     ...(opts.control ? { control: opts.control } : {}),
+    ...(opts.onRestart ? { onRestart: opts.onRestart } : {}),
   });
   await bridge.start();
   await clock.runUntil(bridge.ready, 250);

@@ -123,6 +123,21 @@ describe('bridge lifecycle', () => {
     sim.clearOverride();
   });
 
+  it('answers bridge/request/restart and hands the restart to its owner', async () => {
+    let restarts = 0;
+    const h = await startHarness({ chargers: [openevseCharger(sim.port)], onRestart: () => void restarts++ });
+    const since = h.rec.mark();
+    await h.rec.publish('evse2mqtt/bridge/request/restart', '{"transaction": "r"}');
+    expect(await h.rec.waitJson('evse2mqtt/bridge/response/restart', () => true, { since })).toEqual({
+      status: 'ok',
+      data: {},
+      transaction: 'r',
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(restarts).toBe(1);
+    await h.stop();
+  });
+
   it('survives a corrupt state file: sets it aside, logs it and starts with the configured mode', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'evse2mqtt-state-'));
     const { writeFileSync, readdirSync } = await import('node:fs');

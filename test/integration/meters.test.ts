@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { OpenEvseSimulator } from '../../src/drivers/openevse/simulator.js';
+import { ShellyGen1Simulator } from '../../src/meters/shelly/sim-gen1.js';
+import { ShellyGen2Simulator } from '../../src/meters/shelly/sim-gen2.js';
 import { startBroker } from '../helpers/broker.js';
 import { checkHaDiscovery } from '../helpers/ha-rules.js';
 import { type Harness, openevseCharger, startHarness } from '../helpers/harness.js';
@@ -194,6 +196,66 @@ describe('energy meters on MQTT and the site', () => {
       status: 'ok',
       data: { max_current: 40, residual_power: 200 },
     });
+  });
+
+  it('polls a Shelly Pro EM (Gen2, digest auth) as grid and a Shelly EM (Gen1) as PV, end to end', async () => {
+    const gen2 = new ShellyGen2Simulator({ password: 'shelly-pw' });
+    const gen1 = new ShellyGen1Simulator({ user: 'admin', password: 'pw1' });
+    await gen2.start();
+    await gen1.start();
+    gen2.setChannel(0, { power: -850.5, voltage: 231.4, current: 3.7, importWh: 120_000, exportWh: 45_000 });
+    gen1.setChannel(1, { power: 2400, voltage: 230, total: 900_000, totalReturned: 0 });
+    h = await startHarness({
+      meters: [
+        {
+          id: 'grid',
+          role: 'grid',
+          type: 'shelly-gen2',
+          host: '127.0.0.1',
+          port: gen2.port,
+          channel: 'em1:0',
+          password: 'shelly-pw',
+          max_age: 30,
+          poll_interval: 2,
+        },
+        {
+          id: 'roof',
+          role: 'pv',
+          type: 'shelly-em',
+          host: '127.0.0.1',
+          port: gen1.port,
+          channel: 1,
+          user: 'admin',
+          password: 'pw1',
+          poll_interval: 2,
+        },
+      ],
+    });
+    await h.clock.advance(2000);
+    const site = await h.rec.waitJson<Site>(
+      'evse2mqtt/site',
+      (x) => x.grid_power === -850.5 && x.pv_power === 2400,
+    );
+    expect(site).toMatchObject({ house_power: 1549.5, surplus_power: 850.5 });
+    expect(h.rec.json('evse2mqtt/grid')).toMatchObject({
+      power: -850.5,
+      energy_import: 120,
+      energy_export: 45,
+      voltage: 231.4,
+    });
+    expect(h.rec.json('evse2mqtt/roof')).toMatchObject({ power: 2400, energy_import: 900 });
+    expect(h.logs.text()).not.toContain('shelly-pw');
+    // the grid meter goes away: stale after max_age, offline; back by itself
+    await gen2.stop();
+    const since = h.rec.mark();
+    await h.clock.advance(32_000);
+    await h.rec.waitJson<Site>('evse2mqtt/site', (x) => x.meters.grid?.stale === true, { since });
+    await h.rec.waitJson('evse2mqtt/grid/availability', (v) => v.state === 'offline', { since });
+    await gen2.start();
+    await h.clock.advance(60_000);
+    await h.rec.waitJson<Site>('evse2mqtt/site', (x) => x.meters.grid?.stale === false);
+    await gen2.stop();
+    await gen1.stop();
   });
 
   it('publishes the site and the meters through HA discovery and Homie, conformant', async () => {

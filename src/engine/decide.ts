@@ -1,0 +1,240 @@
+/**
+ * One control cycle of the smart-charging engine (CONTRACT §6): modes, fail-safes and load management
+ * combined into per-charger targets and `decision` objects. Pure: time comes in `site.now`.
+ */
+import type { FailsafeReason } from '../core/model.js';
+import { initialFreshness, trackFreshness } from './failsafe.js';
+import { allocate, houseLoadPerPhase, type LoadDemand, phaseMask } from './load.js';
+import { initialChargerMemory, isSwitcher, phasesOf, resetSolarTimers, solarStep } from './solar.js';
+import type {
+  ChargerInput,
+  ChargerMemory,
+  ChargerOutput,
+  CycleResult,
+  Decision,
+  EngineMemory,
+  EngineTargets,
+  NextChange,
+  SiteInput,
+} from './types.js';
+
+/** Memory before the first cycle. */
+export function initialMemory(): EngineMemory {
+  return { chargers: {}, surplus: initialFreshness(), grid: initialFreshness() };
+}
+
+/** What a mode wants for one charger before load management; current A. */
+interface Want {
+  /** null = leave as is (manual or planner without a target). */
+  wantA: number | null;
+  phases: 1 | 3;
+  /** Include `phases` in the targets (switchers under automatic control). */
+  setPhases: boolean;
+  surplusW: number | null;
+  blockedBy: string | null;
+  next: NextChange | null;
+  failsafe: FailsafeReason | null;
+  memory: ChargerMemory;
+}
+
+const isSolar = (c: ChargerInput) => c.mode === 'solar' || c.mode === 'min_solar';
+
+/** charge_current to keep while paused, A: the last commanded limit within [min, max], else min_current. */
+function keptCurrent(c: ChargerInput): number {
+  return Math.min(c.maxCurrentA, Math.max(c.minCurrentA, c.lastCommandedA ?? c.minCurrentA));
+}
+
+/** Runs the mode logic of one online charger; `surplus` is what is left for it, W. */
+function wantOf(
+  site: SiteInput,
+  c: ChargerInput,
+  mem: ChargerMemory,
+  surplusW: number | null,
+  solarFs: FailsafeReason | null,
+): Want {
+  // Outside the automatic phase control the charger's own phases count (a person may have changed them).
+  const engineControlsPhases = isSolar(c) || c.mode === 'fast';
+  const phases = engineControlsPhases ? phasesOf(c, mem) : (c.phasesInUse ?? c.phasesWired);
+  const base: Want = {
+    wantA: 0,
+    phases,
+    setPhases: false,
+    surplusW,
+    blockedBy: null,
+    next: null,
+    failsafe: null,
+    memory: mem,
+  };
+  switch (c.mode) {
+    case 'off':
+      return { ...base, blockedBy: 'mode off', memory: { ...resetSolarTimers(mem, false), phases: null } };
+    case 'fast': {
+      const ph = isSwitcher(c) ? 3 : phases;
+      return {
+        ...base,
+        wantA: c.maxCurrentA,
+        phases: ph,
+        setPhases: isSwitcher(c),
+        memory: { ...resetSolarTimers(mem, false), phases: isSwitcher(c) ? 3 : mem.phases },
+      };
+    }
+    case 'manual':
+    case 'smart':
+    case 'load_follow': {
+      const r = c.requested;
+      if (r === null) return { ...base, wantA: null };
+      return {
+        ...base,
+        wantA: r.enabled ? r.chargeCurrentA : 0,
+        memory: { ...resetSolarTimers(mem, false), phases: null },
+      };
+    }
+    case 'solar':
+    case 'min_solar': {
+      if (solarFs !== null) {
+        const atMin = site.failsafe === 'min_current';
+        const blockedBy = `failsafe: ${solarFs}`;
+        return {
+          ...base,
+          setPhases: isSwitcher(c),
+          wantA: atMin ? c.minCurrentA : 0,
+          blockedBy,
+          failsafe: solarFs,
+          memory: resetSolarTimers(mem, atMin),
+        };
+      }
+      if (!c.vehicleConnected && c.mode === 'solar') {
+        return { ...base, blockedBy: 'no vehicle', memory: resetSolarTimers(mem, false) };
+      }
+      const s = solarStep({
+        now: site.now,
+        mode: c.mode,
+        surplusW: surplusW ?? 0,
+        charger: c,
+        memory: mem,
+        enableDelayS: site.enableDelayS,
+        disableDelayS: site.disableDelayS,
+      });
+      return {
+        ...base,
+        wantA: s.currentA,
+        phases: s.phases,
+        setPhases: isSwitcher(c),
+        blockedBy: s.blockedBy,
+        next: s.next,
+        memory: s.memory,
+      };
+    }
+  }
+}
+
+/** Power a solar charger takes from the surplus, W: its target, or its minimum while its start delay runs. */
+function solarUseW(c: ChargerInput, w: Want): number {
+  if (!c.vehicleConnected) return 0;
+  const a = w.wantA !== null && w.wantA > 0 ? w.wantA : w.memory.enableSince !== null ? c.minCurrentA : 0;
+  return a * w.phases * c.voltageV;
+}
+
+/**
+ * One control cycle: `chargers` in configuration order, `memory` from the previous cycle (or
+ * `initialMemory()`). Returns each charger's targets, `decision` and `failsafe`, and the new memory.
+ */
+export function decide(
+  site: SiteInput,
+  chargers: readonly ChargerInput[],
+  memory: EngineMemory,
+): CycleResult {
+  const surplusUsable = site.surplusW !== null && site.surplusStale === null;
+  const surplusFresh = trackFreshness(
+    memory.surplus,
+    surplusUsable ? null : (site.surplusStale ?? 'grid meter stale'),
+    site.surplusReadingAt,
+  );
+  const solarFs: FailsafeReason | null = surplusFresh.active
+    ? (surplusFresh.reason ?? 'grid meter stale')
+    : null;
+  const lm = site.maxCurrentA !== null;
+  const voltage = chargers[0]?.voltageV ?? 230;
+  const house = houseLoadPerPhase(site.houseCurrentsA, site.houseW, voltage);
+  const gridFresh = lm
+    ? trackFreshness(
+        memory.grid,
+        site.gridStale || house === null ? 'grid meter stale' : null,
+        site.gridReadingAt,
+      )
+    : initialFreshness();
+  const loadFs: FailsafeReason | null = gridFresh.active ? 'grid meter stale' : null;
+
+  // Mode logic; the surplus goes to solar chargers in configuration order.
+  let remaining = site.surplusW;
+  const wants: Want[] = chargers.map((c) => {
+    const mem = memory.chargers[c.id] ?? initialChargerMemory();
+    if (!c.online)
+      return {
+        wantA: null,
+        phases: phasesOf(c, mem),
+        setPhases: false,
+        surplusW: remaining,
+        blockedBy: 'charger offline',
+        next: null,
+        failsafe: 'charger offline',
+        memory: mem,
+      };
+    const w = wantOf(site, c, mem, remaining, solarFs);
+    if (isSolar(c) && remaining !== null && solarFs === null) remaining -= solarUseW(c, w);
+    return w;
+  });
+
+  // Load management: everything counted per phase, the overload cut in this cycle.
+  const demands: LoadDemand[] = chargers.map((c, i) => {
+    const w = wants[i]!;
+    const fixed = !c.online
+      ? (c.lastCommandedA ?? c.maxCurrentA)
+      : w.wantA === null
+        ? (c.lastCommandedA ?? c.maxCurrentA)
+        : null;
+    const want = w.wantA ?? 0;
+    return {
+      id: c.id,
+      mask: phaseMask(c, w.phases),
+      fixedA: fixed,
+      wantA: loadFs !== null ? Math.min(want, c.minCurrentA) : want,
+      minA: c.minCurrentA,
+      resolutionA: c.resolutionA,
+      cls: !c.vehicleConnected ? 'idle' : c.mode === 'manual' ? 'manual' : 'auto',
+    };
+  });
+  const grants = lm
+    ? allocate(site.maxCurrentA ?? 0, loadFs !== null ? [0, 0, 0] : (house ?? [0, 0, 0]), demands)
+    : demands.map((d) => ({ id: d.id, grantedA: d.wantA, capped: false }));
+
+  const outputs: ChargerOutput[] = chargers.map((c, i) => {
+    const w = wants[i]!;
+    const g = grants[i]!;
+    const failsafe = w.failsafe ?? (lm && c.online && w.wantA !== null ? loadFs : null);
+    let blockedBy = w.blockedBy;
+    if (g.capped) blockedBy = loadFs !== null ? `failsafe: ${loadFs}` : 'site limit';
+    let targets: EngineTargets | null = null;
+    if (c.online && w.wantA !== null && !(c.mode === 'manual' && !lm)) {
+      const on = g.grantedA > 0;
+      const kept = c.mode === 'manual' && c.requested ? c.requested.chargeCurrentA : keptCurrent(c);
+      targets = { enabled: on, charge_current: on ? g.grantedA : kept };
+      if (w.setPhases) targets.phases = w.phases;
+    }
+    const decision: Decision = {
+      mode: c.mode,
+      surplus_power: w.surplusW === null ? null : Math.round(w.surplusW),
+      target_current: targets === null ? null : targets.enabled ? targets.charge_current : 0,
+      phases: w.phases,
+      blocked_by: blockedBy,
+      next_change: w.next,
+    };
+    return { id: c.id, targets, decision, failsafe };
+  });
+
+  const chargerMemory: Record<string, ChargerMemory> = {};
+  chargers.forEach((c, i) => {
+    chargerMemory[c.id] = wants[i]!.memory;
+  });
+  return { outputs, memory: { chargers: chargerMemory, surplus: surplusFresh, grid: gridFresh } };
+}

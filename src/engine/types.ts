@@ -1,0 +1,157 @@
+/**
+ * Inputs and outputs of the pure smart-charging engine (CONTRACT §6, issue 7).
+ * The caller gathers the figures, calls `decide()` once per control cycle and keeps `EngineMemory`.
+ */
+import type { FailsafeReason, Mode, Targets } from '../core/model.js';
+
+/** A grid phase. */
+export type Phase = 'L1' | 'L2' | 'L3';
+
+/** Per-phase values [L1, L2, L3], A. */
+export type PhaseCurrents = readonly [number, number, number];
+
+/** Site figures and settings of one control cycle; powers W, currents A, times ms since the epoch. */
+export interface SiteInput {
+  /** Time of this cycle, ms since the epoch (the only clock the engine knows). */
+  now: number;
+  /** `surplus_power`, W: −grid − residual_power + power of the solar/min_solar chargers; null if underivable. */
+  surplusW: number | null;
+  /** Why the surplus figure is stale or missing (its meters are too old), null when it is usable. */
+  surplusStale: FailsafeReason | null;
+  /** Time of the oldest reading the surplus figure is made of, ms (for the 2-fresh-cycles rule); null if none. */
+  surplusReadingAt: number | null;
+  /** The grid meter (needed by load management) is stale or missing. */
+  gridStale: boolean;
+  /** Time of the latest grid meter reading, ms (for the 2-fresh-cycles rule); null if none. */
+  gridReadingAt: number | null;
+  /** House load per phase without the chargers, A (grid per-phase currents − charger currents); null if unknown. */
+  houseCurrentsA: PhaseCurrents | null;
+  /** `house_power`, W (load without the chargers); null if underivable. Used when houseCurrentsA is null. */
+  houseW: number | null;
+  /** site.max_current, A per phase; null = no load management. */
+  maxCurrentA: number | null;
+  /** site.residual_power, W (already inside surplusW; informational). */
+  residualW: number;
+  /** site.enable_delay, s. */
+  enableDelayS: number;
+  /** site.disable_delay, s. */
+  disableDelayS: number;
+  /** site.failsafe: what solar/min_solar chargers do while the surplus is stale. */
+  failsafe: 'min_current' | 'pause';
+}
+
+/** A target asked for by a person (manual) or another planner (smart, load_follow); current A. */
+export interface RequestedTarget {
+  enabled: boolean;
+  /** A */
+  chargeCurrentA: number;
+}
+
+/** One charger's state and settings for a cycle (pass them in configuration order); currents A, power W. */
+export interface ChargerInput {
+  id: string;
+  mode: Mode;
+  /** The charger answers its polls. */
+  online: boolean;
+  /** A vehicle is plugged in. */
+  vehicleConnected: boolean;
+  /** Effective min_current, A. */
+  minCurrentA: number;
+  /** Effective max_current, A. */
+  maxCurrentA: number;
+  /** Resolution of charge_current, A (1 or 0.1). */
+  resolutionA: number;
+  /** Phases wired to the charger. */
+  phasesWired: 1 | 3;
+  /** Phases in use now (measured or commanded); null = phasesWired. */
+  phasesInUse: 1 | 3 | null;
+  /** The charger can switch between 1 and 3 phases. */
+  canSwitchPhases: boolean;
+  /** The phase a 1-phase charger (or a switcher on 1 phase) is on; null = unknown. */
+  phase: Phase | null;
+  /** Nominal voltage, V. */
+  voltageV: number;
+  /** Measured current (highest phase), A; null if unknown. Informational. */
+  currentA: number | null;
+  /** Measured power, W; null if unknown. Informational. */
+  powerW: number | null;
+  /** manual: the person's target; smart/load_follow: the planner's target; null = none known. */
+  requested: RequestedTarget | null;
+  /** Last charge_current commanded to it, A; null if never. */
+  lastCommandedA: number | null;
+}
+
+/** Per-charger timers the engine keeps between cycles; times ms since the epoch. Opaque to the caller. */
+export interface ChargerMemory {
+  /** solar: the engine has started charging (stays true through short clouds). */
+  running: boolean;
+  /** First reading that met the start condition, ms; null while it is not met. */
+  enableSince: number | null;
+  /** First reading that met the stop condition, ms; null while it is not met. */
+  disableSince: number | null;
+  /** Phases the engine chose (switchers); null = not decided yet. */
+  phases: 1 | 3 | null;
+  /** First reading below the 3-phase minimum (while on 3 phases), ms. */
+  toOneSince: number | null;
+  /** First reading at or above the 3-phase minimum (while on 1 phase), ms. */
+  toThreeSince: number | null;
+  /** Last phase switch decided, ms; null if none. */
+  lastSwitchAt: number | null;
+}
+
+/** Fail-safe state of one input (surplus or grid meter) across cycles; times ms. */
+export interface FreshnessMemory {
+  /** The fail-safe is in force. */
+  active: boolean;
+  /** The reason while active (kept during the recovery cycles). */
+  reason: FailsafeReason | null;
+  /** Cycles in a row, since the input came back, that each saw a newer reading. */
+  freshCycles: number;
+  /** Reading time the previous cycle saw, ms. */
+  lastReadingAt: number | null;
+}
+
+/** Everything the engine remembers between cycles; start with `initialMemory()`. */
+export interface EngineMemory {
+  chargers: Record<string, ChargerMemory>;
+  surplus: FreshnessMemory;
+  grid: FreshnessMemory;
+}
+
+/** A change the engine will make by itself if nothing changes; `at` ISO 8601. */
+export type NextChange = {
+  action: 'start' | 'stop' | 'switch_to_1_phase' | 'switch_to_3_phases' | 'resume';
+  at: string | null;
+};
+
+/** The published `decision` object (CONTRACT §6): surplus W, target current A. */
+export type Decision = {
+  mode: Mode;
+  /** Surplus this charger was offered, W (site surplus minus what chargers earlier in the order took). */
+  surplus_power: number | null;
+  /** Target current, A; 0 while the engine holds the charger paused; null = left as is. */
+  target_current: number | null;
+  phases: 1 | 3;
+  /** What keeps it from charging more (e.g. `site limit`, `enable delay`), null if nothing. */
+  blocked_by: string | null;
+  next_change: NextChange | null;
+};
+
+/** Targets the engine asks for (the writable keys of `Targets`); charge_current A. */
+export type EngineTargets = Pick<Targets, 'enabled' | 'charge_current' | 'phases'>;
+
+/** What the engine decided for one charger this cycle. */
+export interface ChargerOutput {
+  id: string;
+  /** Targets to apply through the command path; null = leave as is. */
+  targets: EngineTargets | null;
+  decision: Decision;
+  /** `failsafe` to publish, null when none. */
+  failsafe: FailsafeReason | null;
+}
+
+/** The result of one control cycle. */
+export interface CycleResult {
+  outputs: ChargerOutput[];
+  memory: EngineMemory;
+}
