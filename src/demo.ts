@@ -5,6 +5,8 @@ import { OpenEvseSimulator } from './drivers/openevse/simulator.js';
 import { PulsatrixSimulator } from './drivers/pulsatrix/simulator.js';
 import { TechnoveSimulator } from './drivers/technove/simulator.js';
 import { QuasarSimulator } from './drivers/wallbox-quasar/simulator.js';
+import { ShellyGen1Simulator } from './meters/shelly/sim-gen1.js';
+import { ShellyGen2Simulator } from './meters/shelly/sim-gen2.js';
 
 /** A running demo: simulators plus a bridge on the embedded broker. */
 export interface Demo {
@@ -138,6 +140,80 @@ function quasarDemo(): DemoDevice {
 }
 
 /**
+ * The demo house: a PV curve (a day compressed into 20 minutes, with passing clouds) on a Shelly
+ * EM (Gen1) and the grid connection on a Shelly Pro EM (Gen2): grid = house + chargers − PV.
+ */
+function homeDemo(chargerPower: () => number): DemoDevice[] {
+  const pvMeter = new ShellyGen1Simulator();
+  const gridMeter = new ShellyGen2Simulator();
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const step = () => {
+    const t = (Date.now() - started) / 1000;
+    const day = (t + 300) % 1200; // start in the morning
+    const sun = Math.max(0, Math.sin((Math.PI * day) / 1200)) ** 1.5;
+    const cloud = t % 90 < 20 ? 0.3 : 1;
+    const pv = Math.round(7000 * sun * cloud);
+    const house = Math.round(550 + 250 * Math.sin(t / 37) + (t % 240 < 30 ? 1800 : 0));
+    const grid = house + chargerPower() - pv;
+    pvMeter.setChannel(0, { power: pv, voltage: 231 });
+    gridMeter.setChannel(0, {
+      power: grid,
+      voltage: 231,
+      current: Math.round((Math.abs(grid) / 231) * 100) / 100,
+    });
+  };
+  const start = async (sim: ShellyGen1Simulator | ShellyGen2Simulator) => {
+    await sim.start();
+    sim.startPhysics(1000);
+    if (!timer) {
+      step();
+      timer = setInterval(step, 1000);
+      timer.unref();
+    }
+  };
+  const stop = async (sim: ShellyGen1Simulator | ShellyGen2Simulator) => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+    sim.stopPhysics();
+    await sim.stop();
+  };
+  return [
+    {
+      kind: 'meter',
+      start: () => start(gridMeter),
+      stop: () => stop(gridMeter),
+      config: () => ({
+        id: 'demo-grid',
+        name: 'Demo grid',
+        role: 'grid',
+        type: 'shelly-gen2',
+        host: '127.0.0.1',
+        port: gridMeter.port,
+        channel: 'em1:0',
+        max_age: 30,
+      }),
+      script: [],
+    },
+    {
+      kind: 'meter',
+      start: () => start(pvMeter),
+      stop: () => stop(pvMeter),
+      config: () => ({
+        id: 'demo-pv',
+        name: 'Demo PV',
+        role: 'pv',
+        type: 'shelly-em',
+        host: '127.0.0.1',
+        port: pvMeter.port,
+        channel: 0,
+      }),
+      script: [],
+    },
+  ];
+}
+
+/**
  * The demo of CONTRACT §2: simulated devices speaking their real protocols on loopback, and a
  * bridge on the embedded broker (127.0.0.1:1883, or a free port when that one is taken).
  */
@@ -146,7 +222,13 @@ export async function startDemo(
   opts: { brokerPort?: number; dataDir?: string } = {},
 ): Promise<Demo> {
   const log = logger.log.child({ module: 'demo' });
-  const devices = [openevseDemo(), technoveDemo(), pulsatrixDemo(), quasarDemo()];
+  let bridgeRef: Bridge | undefined;
+  const chargerPower = () =>
+    (bridgeRef?.chargers ?? []).reduce(
+      (sum, c) => sum + (typeof c.current.power === 'number' ? c.current.power : 0),
+      0,
+    );
+  const devices = [openevseDemo(), technoveDemo(), pulsatrixDemo(), quasarDemo(), ...homeDemo(chargerPower)];
   for (const d of devices) await d.start();
   const raw = {
     mqtt: { server: 'embedded', base_topic: 'evse2mqtt' },
@@ -163,6 +245,7 @@ export async function startDemo(
     'simulated devices listening',
   );
   const bridge = new Bridge({ config: result.config, logger, brokerPortFallback: true });
+  bridgeRef = bridge;
   await bridge.start();
 
   const timers = devices.flatMap((d) =>

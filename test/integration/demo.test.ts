@@ -24,6 +24,12 @@ it('runs the demo: every simulated charger on evse2mqtt/, homeassistant/ and hom
     }
     const retained = (await Recorder.retained(url, ['homeassistant/#'])).map((m) => m.topic);
     for (const id of ids) expect(retained).toContain(`homeassistant/select/evse2mqtt_${id}/mode/config`);
+    const site = await rec.waitJson<{ grid_power: number | null; pv_power: number | null }>(
+      'evse2mqtt/site',
+      (v) => typeof v.grid_power === 'number' && typeof v.pv_power === 'number',
+      { timeoutMs: 8000 },
+    );
+    expect(site.pv_power).toBeGreaterThanOrEqual(0);
     await rec.publish('evse2mqtt/demo-openevse/set/charge_current', '10');
     expect(await rec.waitJson('evse2mqtt/demo-openevse/response')).toMatchObject({
       status: 'ok',
