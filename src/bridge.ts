@@ -10,6 +10,7 @@ import { createLogger, type LoggerBundle } from './core/logger.js';
 import { homieInstance } from './core/naming.js';
 import { StateStore } from './core/state-store.js';
 import { chargerType } from './drivers/registry.js';
+import { Engine } from './engine/engine.js';
 import { MeterRuntime } from './meters/meter-runtime.js';
 import { meterType } from './meters/registry.js';
 import { type Incoming, MqttConnection } from './mqtt/connection.js';
@@ -59,6 +60,7 @@ export class Bridge {
   private readonly loggers: LoggerBundle;
   private readonly store: StateStore;
   private readonly control: ControlHooks;
+  private engine?: Engine;
   private ctx!: PublisherContext;
   private states!: StatePublisher;
   private ha?: HomeAssistantPublisher;
@@ -76,7 +78,18 @@ export class Bridge {
     this.loggers = opts.logger ?? createLogger(this.cfg.log.level);
     this.log = this.loggers.log.child({ module: 'bridge' });
     this.store = new StateStore(this.cfg.data_dir, this.log);
-    this.control = opts.control ?? plainControl;
+    // the engine runs when something needs it: meters (solar, fail-safes) or a site limit
+    if (!opts.control && (this.cfg.meters.length > 0 || this.cfg.site.max_current !== null)) {
+      this.engine = new Engine({
+        cfg: this.cfg,
+        clock: this.clock,
+        log: this.loggers.log.child({ module: 'engine' }),
+        chargers: () => this.chargers,
+        meters: () => this.meters,
+        site: () => this.site,
+      });
+    }
+    this.control = opts.control ?? this.engine ?? plainControl;
     this.ready = new Promise((r) => {
       this.resolveReady = r;
     });
@@ -205,6 +218,7 @@ export class Bridge {
     this.site?.start();
     for (const m of this.meters) m.start();
     for (const c of this.chargers) c.start();
+    this.engine?.start();
   }
 
   /**
@@ -220,6 +234,7 @@ export class Bridge {
     }
     if (this.stopping) return;
     this.stopping = true;
+    this.engine?.stop();
     if (opts.exit) await Promise.all(this.chargers.map((c) => c.exit()));
     await Promise.all(this.chargers.map((c) => c.stop()));
     await Promise.all(this.meters.map((m) => m.stop()));
@@ -241,6 +256,7 @@ export class Bridge {
    * (tests use it to see the wills fire on a real broker).
    */
   async crash(): Promise<void> {
+    this.engine?.stop();
     this.stopping = true;
     this.crashed = true;
     await Promise.all(this.chargers.map((c) => c.stop()));

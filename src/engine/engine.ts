@@ -1,0 +1,244 @@
+import type { Logger } from 'pino';
+import type { ChargerConfig, Config } from '../config/types.js';
+import type { ChargerRuntime } from '../core/charger-runtime.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import type { ControlHooks } from '../core/control.js';
+import { AUTOMATIC_MODES, type FailsafeReason, type Mode, type Targets } from '../core/model.js';
+import type { ChargerCapabilities } from '../drivers/types.js';
+import type { MeterRuntime } from '../meters/meter-runtime.js';
+import type { SiteRuntime } from '../site/site.js';
+import { decide, initialMemory } from './decide.js';
+import type { ChargerInput, EngineMemory, EngineTargets, SiteInput } from './types.js';
+
+/** What the engine reads and drives. */
+export interface EngineDeps {
+  cfg: Config;
+  clock: Clock;
+  log: Logger;
+  chargers: () => readonly ChargerRuntime[];
+  meters: () => readonly MeterRuntime[];
+  site: () => SiteRuntime | undefined;
+}
+
+/**
+ * The control cycle of CONTRACT §6 (modes off, fast, solar, min_solar; load management;
+ * fail-safes): every `site.interval` s it gathers the site and charger figures, runs the pure
+ * `decide()` and sends its targets through the same command path as users (ChargerRuntime).
+ */
+export class Engine implements ControlHooks {
+  private memory: EngineMemory = initialMemory();
+  /** The last cycle's allowance per charger (the site cap of manual commands). */
+  private readonly allowed = new Map<string, EngineTargets>();
+  private timer?: TimerHandle;
+  private running = false;
+  private stopped = false;
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  checkMode(mode: Mode, _cfg: ChargerConfig, caps: ChargerCapabilities): string | null {
+    const roles = new Set(this.deps.cfg.meters.map((m) => m.role));
+    switch (mode) {
+      case 'manual':
+      case 'off':
+      case 'fast':
+        return null;
+      case 'solar':
+      case 'min_solar':
+        return roles.has('grid') || (roles.has('pv') && roles.has('house'))
+          ? null
+          : `${mode} needs a grid meter (a meter with role: grid)`;
+      case 'load_follow':
+        return caps.bidirectional
+          ? 'load_follow is not available in this version yet'
+          : 'load_follow needs a bidirectional charger';
+      case 'smart':
+        return 'smart needs the smart-charging plans, not available in this version yet';
+    }
+  }
+
+  immediateTargets(mode: Mode, cfg: ChargerConfig, current: Targets): Targets | null {
+    if (mode === 'off') return { ...current, enabled: false };
+    if (mode === 'fast') return { ...current, enabled: true, charge_current: cfg.max_current };
+    if (mode === 'solar' || mode === 'min_solar') {
+      // the next cycle decides; run it soon rather than after a whole interval
+      this.schedule(50);
+    }
+    return null;
+  }
+
+  cap(id: string, targets: Targets): Targets {
+    const allow = this.allowed.get(id);
+    if (!allow || this.deps.site()?.maxCurrent == null) return targets;
+    if (!allow.enabled) return { ...targets, enabled: false };
+    return { ...targets, charge_current: Math.min(targets.charge_current, allow.charge_current) };
+  }
+
+  /** Starts the cycle (the first one at once). */
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.deps.clock.clearTimeout(this.timer);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.deps.clock.clearTimeout(this.timer);
+    this.timer = this.deps.clock.setTimeout(() => void this.cycle(), ms);
+  }
+
+  /** One control cycle. */
+  async cycle(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const chargers = this.deps.chargers();
+      const result = decide(
+        this.siteInput(),
+        chargers.map((c) => chargerInput(c)),
+        this.memory,
+      );
+      this.memory = result.memory;
+      await Promise.all(
+        result.outputs.map(async (out) => {
+          const c = chargers.find((x) => x.id === out.id);
+          if (!c) return;
+          c.setEngineState(out.failsafe, out.decision as unknown as Record<string, unknown>);
+          if (!out.targets) {
+            this.allowed.delete(out.id);
+            return;
+          }
+          this.allowed.set(out.id, out.targets);
+          if (!c.online) return;
+          if (c.mode === 'manual') {
+            if (c.personTargets) await c.recap();
+            else if (
+              typeof c.current.charge_current === 'number' &&
+              (!out.targets.enabled || out.targets.charge_current < c.current.charge_current)
+            ) {
+              // never commanded, but over the site limit: the fuse wins over "send nothing" (CONTRACT §6)
+              await c.applyTargets({
+                enabled: out.targets.enabled,
+                charge_current: out.targets.charge_current,
+                extra: {},
+              });
+            }
+            return;
+          }
+          if (!AUTOMATIC_MODES.has(c.mode)) return;
+          const base = c.currentTargets ?? {
+            enabled: true,
+            charge_current: out.targets.charge_current,
+            extra: {},
+          };
+          const next: Targets = {
+            ...base,
+            enabled: out.targets.enabled,
+            charge_current: out.targets.charge_current,
+            ...(out.targets.phases && c.caps.writable.has('phases') ? { phases: out.targets.phases } : {}),
+          };
+          const r = await c.applyTargets(next);
+          if (r.status === 'error')
+            this.deps.log.warn({ charger: c.id, err: r.error }, `engine command failed: ${r.error}`);
+        }),
+      );
+    } catch (e) {
+      this.deps.log.error({ err: (e as Error).message }, 'control cycle failed');
+    } finally {
+      this.running = false;
+      this.schedule(this.deps.cfg.site.interval * 1000);
+    }
+  }
+
+  private siteInput(): SiteInput {
+    const { cfg, clock } = this.deps;
+    const now = clock.now();
+    const site = this.deps.site();
+    const meters = this.deps.meters();
+    const grid = meters.find((m) => m.cfg.role === 'grid');
+    const gv = grid?.value();
+    const f = site?.figures();
+    const readingAt = (age: number | null | undefined) =>
+      age === null || age === undefined ? null : now - age * 1000;
+    let surplusStale: FailsafeReason | null = null;
+    let surplusAt: number | null = null;
+    if (grid) {
+      if (gv?.stale) surplusStale = 'grid meter stale';
+      surplusAt = readingAt(gv?.age);
+    } else {
+      for (const role of ['pv', 'house'] as const) {
+        const m = meters.filter((x) => x.cfg.role === role);
+        if (m.some((x) => x.value().stale)) surplusStale ??= `${role} meter stale`;
+        const ages = m.map((x) => x.value().age).filter((a): a is number => a !== null);
+        if (ages.length > 0) surplusAt = Math.min(surplusAt ?? now, now - Math.max(...ages) * 1000);
+      }
+    }
+    if (f?.surplus_power == null) surplusStale ??= 'grid meter stale';
+    return {
+      now,
+      surplusW: f?.surplus_power ?? null,
+      surplusStale,
+      surplusReadingAt: surplusAt,
+      gridStale: grid ? gv!.stale : true,
+      gridReadingAt: readingAt(gv?.age),
+      houseCurrentsA: this.houseCurrents(gv?.currents ?? null),
+      houseW: f?.house_power ?? null,
+      maxCurrentA: site?.maxCurrent ?? cfg.site.max_current,
+      residualW: site?.residualPower ?? cfg.site.residual_power,
+      enableDelayS: cfg.site.enable_delay,
+      disableDelayS: cfg.site.disable_delay,
+      failsafe: cfg.site.failsafe,
+    };
+  }
+
+  /** Grid phase currents minus the chargers' own (A), when the grid meter gives phase currents. */
+  private houseCurrents(grid: Array<number | null> | null): [number, number, number] | null {
+    if (!grid || grid.some((x) => x === null)) return null;
+    const out = grid.map((x) => Math.abs(x!)) as [number, number, number];
+    for (const c of this.deps.chargers()) {
+      const a = typeof c.current.current === 'number' ? c.current.current : 0;
+      if (a <= 0) continue;
+      const phases = typeof c.current.phases === 'number' ? c.current.phases : c.cfg.phases;
+      const idx = phases === 3 ? [0, 1, 2] : c.cfg.phase ? [Number(c.cfg.phase.slice(1)) - 1] : [];
+      for (const i of idx) out[i] = Math.max(0, out[i]! - a);
+    }
+    return out;
+  }
+}
+
+/** The engine's view of one charger. */
+function chargerInput(c: ChargerRuntime): ChargerInput {
+  const s = c.current;
+  const { min, max } = c.limits();
+  const person = c.personTargets;
+  const phases = typeof s.phases === 'number' && (s.phases === 1 || s.phases === 3) ? s.phases : null;
+  return {
+    id: c.id,
+    mode: c.mode,
+    online: c.online,
+    vehicleConnected: s.vehicle_connected === true,
+    minCurrentA: min,
+    maxCurrentA: max,
+    resolutionA: c.caps.resolution,
+    phasesWired: c.cfg.phases,
+    phasesInUse: phases,
+    canSwitchPhases: c.caps.writable.has('phases'),
+    phase: c.cfg.phase ?? null,
+    voltageV: c.cfg.voltage,
+    currentA: typeof s.current === 'number' ? s.current : null,
+    powerW: typeof s.power === 'number' ? s.power : null,
+    // manual: the person's target, or (never commanded) what the device does now, so that the site limit can cut it
+    requested:
+      c.mode !== 'manual'
+        ? null
+        : person
+          ? { enabled: person.enabled, chargeCurrentA: person.charge_current }
+          : typeof s.charge_current === 'number'
+            ? { enabled: s.enabled !== false, chargeCurrentA: s.charge_current }
+            : null,
+    lastCommandedA: c.currentTargets?.charge_current ?? null,
+  };
+}
