@@ -44,6 +44,8 @@ function openevseDemo(): DemoDevice {
       host: '127.0.0.1',
       port: sim.port,
       max_current: 32,
+      // solar mode on the simulated PV curve, so a newcomer sees the engine act (`decision` in its state)
+      mode: 'solar',
     }),
     script: [
       [8, () => sim.plugIn({ evMaxCurrent: 32, batteryLevel: 41 }), 'a car was plugged into demo-openevse'],

@@ -30,6 +30,14 @@ it('runs the demo: every simulated charger on evse2mqtt/, homeassistant/ and hom
       { timeoutMs: 8000 },
     );
     expect(site.pv_power).toBeGreaterThanOrEqual(0);
+    const solar = await rec.waitJson(
+      'evse2mqtt/demo-openevse',
+      (v) => v.mode === 'solar' && typeof v.decision === 'object',
+      {
+        timeoutMs: 8000,
+      },
+    );
+    expect(solar.decision).toMatchObject({ mode: 'solar' });
     await rec.publish('evse2mqtt/demo-openevse/set/charge_current', '10');
     expect(await rec.waitJson('evse2mqtt/demo-openevse/response')).toMatchObject({
       status: 'ok',
