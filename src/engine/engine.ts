@@ -30,6 +30,8 @@ export class Engine implements ControlHooks {
   /** The last cycle's allowance per charger (the site cap of manual commands). */
   private readonly allowed = new Map<string, EngineTargets>();
   private timer?: TimerHandle;
+  /** Phase switches under way: made paused (CONTRACT §6: limit 0, current < 1 A or 30 s, switch, resume). */
+  private readonly switching = new Map<string, { phases: 1 | 3; since: number }>();
   private running = false;
   private stopped = false;
 
@@ -134,12 +136,16 @@ export class Engine implements ControlHooks {
             charge_current: out.targets.charge_current,
             extra: {},
           };
-          const next: Targets = {
+          let next: Targets = {
             ...base,
             enabled: out.targets.enabled,
             charge_current: out.targets.charge_current,
-            ...(out.targets.phases && c.caps.writable.has('phases') ? { phases: out.targets.phases } : {}),
           };
+          const wanted = out.targets.phases;
+          const inUse = typeof c.current.phases === 'number' ? c.current.phases : c.cfg.phases;
+          if (wanted && c.caps.writable.has('phases') && wanted !== inUse)
+            next = this.phaseSwitch(c, next, wanted);
+          else this.switching.delete(c.id);
           const r = await c.applyTargets(next);
           if (r.status === 'error')
             this.deps.log.warn({ charger: c.id, err: r.error }, `engine command failed: ${r.error}`);
@@ -151,6 +157,24 @@ export class Engine implements ControlHooks {
       this.running = false;
       this.schedule(this.deps.cfg.site.interval * 1000);
     }
+  }
+
+  /** The paused switch: pause first, switch once the current is below 1 A (or after 30 s), then resume. */
+  private phaseSwitch(c: ChargerRuntime, next: Targets, phases: 1 | 3): Targets {
+    const now = this.deps.clock.now();
+    const sw = this.switching.get(c.id);
+    if (!sw || sw.phases !== phases) {
+      this.switching.set(c.id, { phases, since: now });
+      this.deps.log.info({ charger: c.id, phases }, 'switching phases: pausing first');
+      return { ...next, enabled: false };
+    }
+    const current = typeof c.current.current === 'number' ? c.current.current : 0;
+    if (current < 1 || now - sw.since >= 30_000) {
+      this.switching.delete(c.id);
+      this.deps.log.info({ charger: c.id, phases }, 'switching phases now; charging resumes');
+      return { ...next, phases };
+    }
+    return { ...next, enabled: false };
   }
 
   private siteInput(): SiteInput {

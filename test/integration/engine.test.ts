@@ -105,3 +105,56 @@ describe('the control engine with real simulators and a fake clock', () => {
     expect(h.rec.json<State>('evse2mqtt/garage').mode).toBe('manual');
   });
 });
+
+describe('phase switching with the pulsatrix simulator', () => {
+  it('switches a 3-phase charger to 1 phase on a small surplus, paused: limit 0 first, then the switch, then resume', async () => {
+    const { PulsatrixSimulator } = await import('../../src/drivers/pulsatrix/simulator.js');
+    const sim = new PulsatrixSimulator({ ownLimit: 16 });
+    await sim.start();
+    sim.plugIn({ evPhases: 3 });
+    const h = await startHarness({
+      chargers: [
+        {
+          id: 'carport',
+          type: 'pulsatrix',
+          host: '127.0.0.1',
+          port: sim.port,
+          max_current: 16,
+          phases: 3,
+          watchdog: 60,
+          poll_interval: 5,
+        },
+      ],
+      meters: [GRID],
+      config: { site: { interval: 10, enable_delay: 60, disable_delay: 180 } },
+    });
+    let pv = 9000;
+    const step = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const power = sim.device.power();
+        await h.rec.publish('home/grid', JSON.stringify({ power: Math.round(500 + power - pv) }));
+        await new Promise((r) => setTimeout(r, 20));
+        await h.clock.advance(10_000);
+      }
+    };
+    await step(3);
+    await h.rec.publish('evse2mqtt/carport/set/mode', 'solar');
+    await step(9);
+    await h.rec.waitJson('evse2mqtt/carport', (v) => v.charging === true && v.phases === 3);
+    pv = 3000; // about 2.5 kW surplus: enough for 1 phase (1380 W), not for 3 (4140 W)
+    const from = sim.frames.length;
+    await step(24);
+    const frames = sim.frames.slice(from);
+    const pause = frames.findIndex((f) => f === 'setCurrentLimit\n0');
+    const toOne = frames.findIndex((f) => f === 'set1p3p\ntrue' || f === 'setOnePhaseLimitActive\ntrue');
+    expect(pause).toBeGreaterThanOrEqual(0);
+    expect(toOne).toBeGreaterThan(pause);
+    const resume = frames.findIndex(
+      (f, i) => i > toOne && /^setCurrentLimit\n(\d+)/.test(f) && f !== 'setCurrentLimit\n0',
+    );
+    expect(resume).toBeGreaterThan(toOne);
+    await h.rec.waitJson('evse2mqtt/carport', (v) => v.phases === 1 && v.charging === true);
+    await h.stop();
+    await sim.stop();
+  });
+});
