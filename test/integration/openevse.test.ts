@@ -184,7 +184,9 @@ describe('OpenEVSE end to end through MQTT', () => {
     const lastSeen = Date.parse(h.rec.json(STATE).last_seen as string);
     const since = h.rec.mark();
     await h.clock.advance(lastSeen + 14_900 - h.clock.now());
-    expect(h.rec.on('evse2mqtt/garage/availability', since).filter((m) => m.payload.includes('offline'))).toHaveLength(0);
+    expect(
+      h.rec.on('evse2mqtt/garage/availability', since).filter((m) => m.payload.includes('offline')),
+    ).toHaveLength(0);
     await h.clock.advance(100);
     await h.rec.waitJson('evse2mqtt/garage/availability', (v) => v.state === 'offline', { since });
     const retained = await Recorder.retained(h.url, ['evse2mqtt/garage/availability']);
