@@ -10,9 +10,9 @@ import {
   AUTOMATIC_MODES,
   type ChargerReading,
   type DeviceInfo,
-  deriveStatus,
   MODES,
   type Mode,
+  readingStatus,
   type Scalar,
   type Targets,
 } from './model.js';
@@ -518,15 +518,7 @@ export class ChargerRuntime implements DeviceView {
     if (!r) return undefined;
     const enabled = r.enabled ?? this.targets?.enabled ?? true;
     const { min, max } = this.limits();
-    const status = deriveStatus({
-      fault: r.fault,
-      power: r.values.power as number | null | undefined,
-      charging: r.charging,
-      vehicleConnected: r.vehicleConnected,
-      locked: r.locked === true,
-      enabled,
-      held: r.held === true,
-    });
+    const status = readingStatus(r, enabled);
     const fixed: Record<string, unknown> = {
       status,
       vehicle_connected: r.vehicleConnected,

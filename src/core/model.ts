@@ -114,3 +114,16 @@ export function deriveStatus(s: StatusInputs): ChargerStatus {
   if (!s.enabled || s.held) return 'paused';
   return 'connected';
 }
+
+/** The status of a reading, with `enabled` taken from the bridge's target when the device does not say. */
+export function readingStatus(r: ChargerReading, enabledFallback = true): ChargerStatus {
+  return deriveStatus({
+    fault: r.fault,
+    power: r.values.power as number | null | undefined,
+    charging: r.charging,
+    vehicleConnected: r.vehicleConnected,
+    locked: r.locked === true,
+    enabled: r.enabled ?? enabledFallback,
+    held: r.held === true,
+  });
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { type ChargerStatus, deriveStatus } from '../../src/core/model.js';
+import { type ChargerStatus, readingStatus } from '../../src/core/model.js';
 import { EVSE_STATES, mapStatus } from '../../src/drivers/openevse/mapping.js';
 import {
   bridgeClientId,
@@ -14,21 +14,9 @@ const fixture = <T>(name: string): T =>
 const client = bridgeClientId('evse2mqtt');
 
 function status(s: OpenEvseStatus, owner?: number): ChargerStatus {
-  const r = mapStatus({
-    status: s,
-    config: {},
-    client,
-    target: owner ? { claims: { state: owner } } : undefined,
-  });
-  return deriveStatus({
-    fault: r.fault,
-    power: r.values.power as number | null,
-    charging: r.charging,
-    vehicleConnected: r.vehicleConnected,
-    locked: r.locked === true,
-    enabled: r.enabled ?? true,
-    held: r.held === true,
-  });
+  return readingStatus(
+    mapStatus({ status: s, config: {}, client, target: owner ? { claims: { state: owner } } : undefined }),
+  );
 }
 
 describe('OpenEVSE mapping against real payloads (python-openevse-http fixtures)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { type ChargerReading, deriveStatus } from '../../src/core/model.js';
+import { type ChargerReading, type ChargerStatus, readingStatus } from '../../src/core/model.js';
 import { controllerName, mapReading } from '../../src/drivers/pulsatrix/mapping.js';
 import { type PulsatrixBodies, parseDeviceJson } from '../../src/drivers/pulsatrix/wire.js';
 
@@ -32,17 +32,7 @@ const TX_CHARGING = {
 
 const NO_CONTROL = { phasesWired: 3 as const, control: null };
 
-function status(r: ChargerReading): string {
-  return deriveStatus({
-    fault: r.fault,
-    power: r.values.power as number | null,
-    charging: r.charging,
-    vehicleConnected: r.vehicleConnected,
-    locked: r.locked === true,
-    enabled: r.enabled ?? true,
-    held: r.held === true,
-  });
-}
+const status = (r: ChargerReading): ChargerStatus => readingStatus(r);
 
 describe('pulsatrix mapping of real captured bodies', () => {
   it('maps the fiscal meter and a charging transaction to canonical units', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { type ChargerReading, type ChargerStatus, deriveStatus } from '../../src/core/model.js';
+import { type ChargerReading, type ChargerStatus, readingStatus } from '../../src/core/model.js';
 import { identify } from '../../src/drivers/wallbox-quasar/driver.js';
 import {
   faultText,
@@ -11,18 +11,7 @@ import {
 } from '../../src/drivers/wallbox-quasar/mapping.js';
 import { decodeSnapshot, type QuasarSnapshot, REG } from '../../src/drivers/wallbox-quasar/registers.js';
 
-/** The published status, as the runtime derives it (targets: enabled). */
-function status(r: ChargerReading): ChargerStatus {
-  return deriveStatus({
-    fault: r.fault,
-    power: r.values.power as number | null,
-    charging: r.charging,
-    vehicleConnected: r.vehicleConnected,
-    locked: r.locked === true,
-    enabled: r.enabled ?? true,
-    held: r.held === true,
-  });
-}
+const status = (r: ChargerReading): ChargerStatus => readingStatus(r);
 
 const idle: QuasarSnapshot = {
   control: 1,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-import { type ChargerReading, type ChargerStatus, deriveStatus } from '../../src/core/model.js';
+import { type ChargerReading, type ChargerStatus, readingStatus } from '../../src/core/model.js';
 import { checkInfo, mapInfo, STATION_STATES } from '../../src/drivers/technove/mapping.js';
 import type { TechnoveInfo } from '../../src/drivers/technove/wire.js';
 
@@ -10,18 +10,7 @@ const FIXTURES = fileURLToPath(new URL('../fixtures/technove', import.meta.url))
 const fixture = (name: string) =>
   checkInfo(JSON.parse(readFileSync(path.join(FIXTURES, name), 'utf8')) as Record<string, unknown>);
 
-/** The published status, as the runtime derives it before the bridge has commanded anything. */
-function status(r: ChargerReading): ChargerStatus {
-  return deriveStatus({
-    fault: r.fault,
-    power: r.values.power as number | null,
-    charging: r.charging,
-    vehicleConnected: r.vehicleConnected,
-    locked: r.locked === true,
-    enabled: r.enabled ?? true,
-    held: r.held === true,
-  });
-}
+const status = (r: ChargerReading): ChargerStatus => readingStatus(r);
 
 const base: TechnoveInfo = {
   maxCurrent: 16,
