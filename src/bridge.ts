@@ -15,6 +15,7 @@ import { MeterRuntime } from './meters/meter-runtime.js';
 import { meterType } from './meters/registry.js';
 import { type Incoming, MqttConnection } from './mqtt/connection.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/embedded-broker.js';
+import { InfluxOutput } from './outputs/influx.js';
 import { BridgePublisher } from './publishers/bridge-info.js';
 import { RetainedSweep } from './publishers/cleanup.js';
 import { CommandRouter } from './publishers/commands.js';
@@ -61,6 +62,7 @@ export class Bridge {
   private readonly store: StateStore;
   private readonly control: ControlHooks;
   private engine?: Engine;
+  private influx?: InfluxOutput;
   private ctx!: PublisherContext;
   private states!: StatePublisher;
   private ha?: HomeAssistantPublisher;
@@ -215,6 +217,15 @@ export class Bridge {
     const meterTopics = this.meters.flatMap((m) => m.topics());
     if (meterTopics.length > 0) await this.conn.subscribe([...new Set(meterTopics)]);
     this.conn.start();
+    if (cfg.influxdb) {
+      this.influx = new InfluxOutput(cfg.influxdb, {
+        bus: this.bus,
+        clock: this.clock,
+        log: this.loggers.log.child({ module: 'influxdb' }),
+        devices: () => this.devices(),
+      });
+      this.influx.start();
+    }
     this.site?.start();
     for (const m of this.meters) m.start();
     for (const c of this.chargers) c.start();
@@ -238,6 +249,7 @@ export class Bridge {
     if (opts.exit) await Promise.all(this.chargers.map((c) => c.exit()));
     await Promise.all(this.chargers.map((c) => c.stop()));
     await Promise.all(this.meters.map((m) => m.stop()));
+    await this.influx?.stop();
     this.site?.stop();
     this.loggers.setSink(undefined);
     this.states?.stop();

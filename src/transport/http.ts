@@ -12,6 +12,8 @@ export interface HttpOptions {
   password?: string;
   /** Bearer token (sent instead of basic auth when set). */
   token?: string;
+  /** Scheme for `token`: `Bearer` (default) or `Token` (InfluxDB 2). */
+  tokenScheme?: 'Bearer' | 'Token';
   /** Per-request timeout, ms, measured on `clock`. */
   timeoutMs: number;
   clock: Clock;
@@ -54,7 +56,7 @@ export class HttpClient {
       transformResponse: [(d: unknown) => d],
       validateStatus: () => true,
       maxRedirects: 0,
-      headers: opts.token ? { Authorization: `Bearer ${opts.token}` } : {},
+      headers: opts.token ? { Authorization: `${opts.tokenScheme ?? 'Bearer'} ${opts.token}` } : {},
       auth: !opts.token && opts.user ? { username: opts.user, password: opts.password ?? '' } : undefined,
     });
   }
