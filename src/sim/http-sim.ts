@@ -38,6 +38,7 @@ export abstract class HttpSimulator extends EventEmitter {
   protected server?: http.Server;
   private readonly sockets = new Set<Socket>();
   private boundPort = 0;
+  private physicsTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly wantedPort = 0,
@@ -78,6 +79,22 @@ export abstract class HttpSimulator extends EventEmitter {
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Advances the simulated device by `ms` (energy counters, limits that expire…); nothing by default. */
+  tick(_ms: number): void {}
+
+  /** Runs tick() on a real interval (the demo). */
+  startPhysics(intervalMs = 1000): void {
+    this.stopPhysics();
+    this.physicsTimer = setInterval(() => this.tick(intervalMs), intervalMs);
+    this.physicsTimer.unref();
+  }
+
+  /** Stops the interval of startPhysics(). */
+  stopPhysics(): void {
+    if (this.physicsTimer) clearInterval(this.physicsTimer);
+    this.physicsTimer = undefined;
   }
 
   /** Requests matching `method` and a path prefix. */

@@ -51,7 +51,6 @@ export class OpenEvseSimulator extends HttpSimulator {
   private wss?: WebSocketServer;
   private readonly clients = new Set<WebSocket>();
   private lastPushed: Record<string, unknown> = {};
-  private physicsTimer?: NodeJS.Timeout;
 
   // device state
   maxCurrentSoft: number;
@@ -146,7 +145,7 @@ export class OpenEvseSimulator extends HttpSimulator {
   }
 
   /** Advances the physics by `ms`: energy and session time accumulate while charging. */
-  tick(ms: number): void {
+  override tick(ms: number): void {
     const s = this.computeStatus();
     if (s.state === 3) {
       const watts = s.power as number;
@@ -155,18 +154,6 @@ export class OpenEvseSimulator extends HttpSimulator {
       this.sessionSeconds += ms / 1000;
     }
     this.changed(true);
-  }
-
-  /** Runs tick() on a real interval (the demo). */
-  startPhysics(intervalMs = 1000): void {
-    this.stopPhysics();
-    this.physicsTimer = setInterval(() => this.tick(intervalMs), intervalMs);
-    this.physicsTimer.unref();
-  }
-
-  stopPhysics(): void {
-    if (this.physicsTimer) clearInterval(this.physicsTimer);
-    this.physicsTimer = undefined;
   }
 
   /** The bridge's claim (or any client's), as stored. */

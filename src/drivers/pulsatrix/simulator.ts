@@ -45,7 +45,6 @@ export class PulsatrixSimulator extends HttpSimulator {
   private wss?: WebSocketServer;
   private readonly clients = new Set<WebSocket>();
   private lastPushed: Partial<Record<Topic, string>> = {};
-  private physicsTimer?: NodeJS.Timeout;
 
   constructor(opts: PulsatrixSimOptions = {}) {
     super(opts.port ?? 0);
@@ -104,22 +103,9 @@ export class PulsatrixSimulator extends HttpSimulator {
   }
 
   /** Advances simulated time by `ms`: energy accumulates, API limits expire; changes are pushed. */
-  tick(ms: number): void {
+  override tick(ms: number): void {
     this.device.tick(ms);
     this.changed();
-  }
-
-  /** Runs tick() on a real interval (the demo). */
-  startPhysics(intervalMs = 1000): void {
-    this.stopPhysics();
-    this.physicsTimer = setInterval(() => this.tick(intervalMs), intervalMs);
-    this.physicsTimer.unref();
-  }
-
-  /** Stops the interval of startPhysics(). */
-  stopPhysics(): void {
-    if (this.physicsTimer) clearInterval(this.physicsTimer);
-    this.physicsTimer = undefined;
   }
 
   /** Sends a raw text frame to every WebSocket client (tests: malformed or odd frames). */

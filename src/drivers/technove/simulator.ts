@@ -63,7 +63,6 @@ export class TechnoveSimulator extends HttpSimulator {
   infoReply: OddReply | null = null;
   /** When set, every command answers this HTTP status. */
   commandStatus: number | null = null;
-  private physicsTimer?: NodeJS.Timeout;
 
   constructor(opts: TechnoveSimOptions = {}) {
     super(opts.port ?? 0);
@@ -139,24 +138,11 @@ export class TechnoveSimulator extends HttpSimulator {
   }
 
   /** Advances the physics by `ms`: energy accumulates while charging (kWh = V × A × h / 1000). */
-  tick(ms: number): void {
+  override tick(ms: number): void {
     if (this.status() !== 67) return;
     const kwh = (this.voltageOut * this.drawnCurrent() * ms) / 3_600_000_000;
     this.energySession += kwh;
     this.energyTotal += kwh;
-  }
-
-  /** Runs tick() on a real interval, ms (the demo). */
-  startPhysics(intervalMs = 1000): void {
-    this.stopPhysics();
-    this.physicsTimer = setInterval(() => this.tick(intervalMs), intervalMs);
-    this.physicsTimer.unref();
-  }
-
-  /** Stops the interval of startPhysics(). */
-  stopPhysics(): void {
-    if (this.physicsTimer) clearInterval(this.physicsTimer);
-    this.physicsTimer = undefined;
   }
 
   // ---- derived state --------------------------------------------------------------------------

@@ -49,7 +49,6 @@ export class ShellyGen1Simulator extends HttpSimulator {
   time: number;
   /** When set, GET /status (and /emeter/<i>) answers this broken reply. */
   statusReply: Gen1OddReply | null = null;
-  private physicsTimer?: NodeJS.Timeout;
 
   constructor(opts: ShellyGen1SimOptions = {}) {
     super(opts.port ?? 0);
@@ -81,26 +80,13 @@ export class ShellyGen1Simulator extends HttpSimulator {
   }
 
   /** Advances simulated time by `ms`: + power adds to `total`, − power to `total_returned` (Wh). */
-  tick(ms: number): void {
+  override tick(ms: number): void {
     for (const ch of this.channels) {
       const wh = (ch.power * ms) / 3_600_000;
       if (wh >= 0) ch.total += wh;
       else ch.totalReturned -= wh;
     }
     if (this.time > 0) this.time += ms;
-  }
-
-  /** Runs tick() on a real interval, ms (the demo). */
-  startPhysics(intervalMs = 1000): void {
-    this.stopPhysics();
-    this.physicsTimer = setInterval(() => this.tick(intervalMs), intervalMs);
-    this.physicsTimer.unref();
-  }
-
-  /** Stops the interval of startPhysics(). */
-  stopPhysics(): void {
-    if (this.physicsTimer) clearInterval(this.physicsTimer);
-    this.physicsTimer = undefined;
   }
 
   /** One `emeters[]` object as the device sends it (power 2 decimals, totals 1 decimal). */

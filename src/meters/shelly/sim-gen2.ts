@@ -64,7 +64,6 @@ export class ShellyGen2Simulator extends HttpSimulator {
   rpcReply: Gen2OddReply | null = null;
   /** Nonces handed out in challenges and still valid. */
   private readonly nonces = new Set<string>();
-  private physicsTimer?: NodeJS.Timeout;
 
   constructor(opts: ShellyGen2SimOptions = {}) {
     super(opts.port ?? 0);
@@ -101,26 +100,13 @@ export class ShellyGen2Simulator extends HttpSimulator {
   }
 
   /** Advances simulated time by `ms`: + power adds to the import counter, − power to the return one (Wh). */
-  tick(ms: number): void {
+  override tick(ms: number): void {
     for (const ch of this.channels) {
       const wh = (ch.power * ms) / 3_600_000;
       if (wh >= 0) ch.importWh += wh;
       else ch.exportWh -= wh;
     }
     this.time += ms;
-  }
-
-  /** Runs tick() on a real interval, ms (the demo). */
-  startPhysics(intervalMs = 1000): void {
-    this.stopPhysics();
-    this.physicsTimer = setInterval(() => this.tick(intervalMs), intervalMs);
-    this.physicsTimer.unref();
-  }
-
-  /** Stops the interval of startPhysics(). */
-  stopPhysics(): void {
-    if (this.physicsTimer) clearInterval(this.physicsTimer);
-    this.physicsTimer = undefined;
   }
 
   /** Forgets every nonce handed out, as the device does after a while: the next request is challenged. */
