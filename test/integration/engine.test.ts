@@ -145,7 +145,7 @@ describe('phase switching with the pulsatrix simulator', () => {
     const from = sim.frames.length;
     await step(24);
     const frames = sim.frames.slice(from);
-    const pause = frames.findIndex((f) => f === 'setCurrentLimit\n0');
+    const pause = frames.indexOf('setCurrentLimit\n0');
     const toOne = frames.findIndex((f) => f === 'set1p3p\ntrue' || f === 'setOnePhaseLimitActive\ntrue');
     expect(pause).toBeGreaterThanOrEqual(0);
     expect(toOne).toBeGreaterThan(pause);
