@@ -25,10 +25,23 @@ interface DemoDevice {
   script: Array<[number, () => void, string]>;
 }
 
-function openevseDemo(): DemoDevice {
-  const sim = new OpenEvseSimulator();
+/** The parts of a simulator the demo drives. */
+interface Simulated {
+  start(): Promise<unknown>;
+  stop(): Promise<void>;
+  startPhysics(intervalMs?: number): void;
+  stopPhysics(): void;
+}
+
+/** A demo device around a simulator: started with its physics running, stopped with them. */
+function simulated(
+  sim: Simulated,
+  kind: DemoDevice['kind'],
+  config: () => Record<string, unknown>,
+  script: DemoDevice['script'] = [],
+): DemoDevice {
   return {
-    kind: 'charger',
+    kind,
     start: async () => {
       await sim.start();
       sim.startPhysics(1000);
@@ -37,7 +50,17 @@ function openevseDemo(): DemoDevice {
       sim.stopPhysics();
       await sim.stop();
     },
-    config: () => ({
+    config,
+    script,
+  };
+}
+
+function openevseDemo(): DemoDevice {
+  const sim = new OpenEvseSimulator();
+  return simulated(
+    sim,
+    'charger',
+    () => ({
       id: 'demo-openevse',
       name: 'Demo OpenEVSE',
       type: 'openevse',
@@ -47,25 +70,16 @@ function openevseDemo(): DemoDevice {
       // solar mode on the simulated PV curve, so a newcomer sees the engine act (`decision` in its state)
       mode: 'solar',
     }),
-    script: [
-      [8, () => sim.plugIn({ evMaxCurrent: 32, batteryLevel: 41 }), 'a car was plugged into demo-openevse'],
-    ],
-  };
+    [[8, () => sim.plugIn({ evMaxCurrent: 32, batteryLevel: 41 }), 'a car was plugged into demo-openevse']],
+  );
 }
 
 function technoveDemo(): DemoDevice {
   const sim = new TechnoveSimulator({ maxStationCurrent: 32, name: 'Demo TechnoVE' });
-  return {
-    kind: 'charger',
-    start: async () => {
-      await sim.start();
-      sim.startPhysics(1000);
-    },
-    stop: async () => {
-      sim.stopPhysics();
-      await sim.stop();
-    },
-    config: () => ({
+  return simulated(
+    sim,
+    'charger',
+    () => ({
       id: 'demo-technove',
       name: 'Demo TechnoVE',
       type: 'technove',
@@ -73,29 +87,22 @@ function technoveDemo(): DemoDevice {
       port: sim.port,
       max_current: 32,
     }),
-    script: [
+    [
       [
         12,
         () => sim.plugIn({ evMaxCurrent: 16 }),
         'a car was plugged into demo-technove (auto-charge starts it)',
       ],
     ],
-  };
+  );
 }
 
 function pulsatrixDemo(): DemoDevice {
   const sim = new PulsatrixSimulator({ ownLimit: 32 });
-  return {
-    kind: 'charger',
-    start: async () => {
-      await sim.start();
-      sim.startPhysics(1000);
-    },
-    stop: async () => {
-      sim.stopPhysics();
-      await sim.stop();
-    },
-    config: () => ({
+  return simulated(
+    sim,
+    'charger',
+    () => ({
       id: 'demo-pulsatrix',
       name: 'Demo pulsatrix',
       type: 'pulsatrix',
@@ -104,23 +111,17 @@ function pulsatrixDemo(): DemoDevice {
       max_current: 16,
       phases: 3,
     }),
-    script: [[16, () => sim.plugIn(), 'a car was plugged into demo-pulsatrix']],
-  };
+    [[16, () => sim.plugIn(), 'a car was plugged into demo-pulsatrix']],
+  );
 }
 
 function quasarDemo(): DemoDevice {
   const sim = new QuasarSimulator();
-  return {
-    kind: 'charger',
-    start: async () => {
-      await sim.start();
-      sim.startPhysics(1000);
-    },
-    stop: async () => {
-      sim.stopPhysics();
-      await sim.stop();
-    },
-    config: () => ({
+  // plugged in with autostart on: it charges, so its state of charge is known and -10 (discharge) can be tried
+  return simulated(
+    sim,
+    'charger',
+    () => ({
       id: 'demo-quasar',
       name: 'Demo Quasar',
       type: 'wallbox-quasar',
@@ -130,15 +131,14 @@ function quasarDemo(): DemoDevice {
       max_discharge_current: 16,
       min_state_of_charge: 20,
     }),
-    // plugged in with autostart on: it charges, so its state of charge is known and -10 (discharge) can be tried
-    script: [
+    [
       [
         20,
         () => sim.plugIn({ soc: 55 }),
         'a car was plugged into demo-quasar (try charge_current -10 to discharge)',
       ],
     ],
-  };
+  );
 }
 
 /**

@@ -124,11 +124,12 @@ export function preview(text: string): string {
   return JSON.stringify(t.length > 80 ? `${t.slice(0, 80)}…` : t);
 }
 
-function networkReason(e: unknown): string {
-  const code = (e as { code?: string }).code;
+/** A user-fit reason for a socket error; `refusedHint` says what to check when the connection is refused. */
+export function networkReason(e: unknown, refusedHint = 'is the device on and the host/port right?'): string {
+  const code = (e as { code?: string } | undefined)?.code;
   switch (code) {
     case 'ECONNREFUSED':
-      return 'connection refused (is the device on and the host/port right?)';
+      return `connection refused (${refusedHint})`;
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return 'host unreachable (check host in the configuration)';
@@ -138,6 +139,6 @@ function networkReason(e: unknown): string {
     case 'ECONNRESET':
       return 'connection reset by the device';
     default:
-      return (e as Error).message || String(e);
+      return (e as Error | undefined)?.message || String(e);
   }
 }

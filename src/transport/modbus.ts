@@ -3,6 +3,7 @@ import ModbusRTU from 'modbus-serial';
 import type { Logger } from 'pino';
 import { trackIo } from '../core/activity.js';
 import { backoff, type Clock, type TimerHandle } from '../core/clock.js';
+import { networkReason } from './http.js';
 
 /** Options of a queued Modbus TCP client. */
 export interface ModbusOptions {
@@ -313,19 +314,5 @@ export class ModbusClient {
 }
 
 function reason(e: unknown): string {
-  const code = (e as { code?: string }).code;
-  switch (code) {
-    case 'ECONNREFUSED':
-      return 'connection refused (is the device on, Modbus TCP enabled, and host/port right?)';
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return 'host unreachable (check host in the configuration)';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host name not found (check host in the configuration)';
-    case 'ECONNRESET':
-      return 'connection reset by the device';
-    default:
-      return (e as Error)?.message || String(e);
-  }
+  return networkReason(e, 'is the device on, Modbus TCP enabled, and host/port right?');
 }
