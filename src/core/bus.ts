@@ -5,6 +5,8 @@ import type { DeviceInfo } from './model.js';
 export interface BusEvents {
   /** A charger's or meter's published state changed (`changed` = keys that differ). */
   'device.state': { id: string; state: Readonly<Record<string, unknown>>; changed: readonly string[] };
+  /** A charger's smart-charging plan changed (`<base>/<id>/plan`). */
+  'device.plan': { id: string; plan: Readonly<Record<string, unknown>> };
   /** A device went online or offline. */
   'device.availability': { id: string; online: boolean };
   /** A device's identity became known or changed (model, firmware). */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ChargerConfig } from '../config/types.js';
+import type { ChargerConfig, SmartChargingConfig } from '../config/types.js';
 import type { ChargerCapabilities, ChargerDriver, ChargerTypeDef } from '../drivers/types.js';
 import type { EventBus } from './bus.js';
 import { backoff, type Clock, type TimerHandle, withTimeout } from './clock.js';
@@ -17,6 +17,7 @@ import {
   type Targets,
 } from './model.js';
 import { type CommandResult, type SetOptions, validateSet } from './set-command.js';
+import { mergePolicy } from './smart-policy.js';
 import type { StateStore } from './state-store.js';
 
 /** What a charger runtime is built from. */
@@ -58,6 +59,10 @@ export class ChargerRuntime implements DeviceView {
   failsafe: string | null = null;
   /** Set by the engine: its last decision (published as `decision`). */
   decision: Record<string, unknown> | null = null;
+  /** The smart-charging policy in force (saved at run time, else configured), null if none. */
+  smartPolicy: SmartChargingConfig | null;
+  /** Set by the engine: the smart-charging plan (`<base>/<id>/plan`). */
+  plan: Record<string, unknown> | null = null;
 
   private driver?: ChargerDriver;
   private reading?: ChargerReading;
@@ -93,6 +98,8 @@ export class ChargerRuntime implements DeviceView {
     this.entities = chargerEntities(this.ctx);
     this.watchdog = this.caps.watchdog;
     this.info = { manufacturer: deps.type.manufacturer, model: deps.type.model };
+    const savedPolicy = deps.store.charger(this.id).smart_charging;
+    this.smartPolicy = savedPolicy !== undefined ? savedPolicy : (deps.cfg.smart_charging ?? null);
     const saved = deps.store.charger(this.id).mode;
     this.mode =
       saved && modes.includes(saved) ? saved : modes.includes(deps.cfg.mode) ? deps.cfg.mode : 'manual';
@@ -172,6 +179,13 @@ export class ChargerRuntime implements DeviceView {
     this.failsafe = failsafe;
     this.decision = decision;
     this.publish();
+  }
+
+  /** Sets the smart-charging plan; publishes it when it changed. */
+  setPlan(plan: Record<string, unknown>): void {
+    if (JSON.stringify(plan) === JSON.stringify(this.plan)) return;
+    this.plan = plan;
+    this.deps.bus.emit('device.plan', { id: this.id, plan });
   }
 
   /** Switches mode (saved in data_dir) without a command: used by adoption and the engine. */
@@ -384,7 +398,18 @@ export class ChargerRuntime implements DeviceView {
 
   private async runSet(raw: Record<string, unknown>, opts: SetOptions): Promise<CommandResult> {
     if (!this.online || !this.reading) return { status: 'error', error: 'charger offline' };
-    const checked = validateSet(raw, opts, {
+    let policy: SmartChargingConfig | null = null;
+    let body = raw;
+    if ('smart_charging' in raw) {
+      if (!this.ctx.modes.includes('smart'))
+        return { status: 'error', error: 'smart_charging: smart charging is not available here' };
+      const merged = mergePolicy(raw.smart_charging, this.smartPolicy);
+      if (!merged.ok) return { status: 'error', error: merged.error };
+      policy = merged.policy;
+      const { smart_charging: _, ...rest } = raw;
+      body = rest;
+    }
+    const checked = validateSet(body, opts, {
       ctx: this.ctx,
       entities: this.entities,
       mode: this.mode,
@@ -393,7 +418,15 @@ export class ChargerRuntime implements DeviceView {
     });
     if (checked.status === 'error') return checked;
     const { values, mode } = checked;
+    if (mode === 'smart' && !(policy ?? this.smartPolicy))
+      return {
+        status: 'error',
+        error:
+          'mode: smart needs a policy; send smart_charging {"deadline":"HH:MM","energy":kWh} with it, or configure chargers[].smart_charging',
+      };
+    if (policy) this.setPolicy(policy);
     if (Object.keys(values).length === 0) return { status: 'ok', data: this.responseData() };
+    if (checked.chargeNow) return this.chargeNow(opts);
     let next = this.targetsFromReading();
     next = { ...next, extra: { ...next.extra } };
     for (const [k, v] of Object.entries(values)) {
@@ -412,6 +445,31 @@ export class ChargerRuntime implements DeviceView {
     if (mode !== this.mode) this.setMode(mode);
     this.publish();
     this.deps.log.info({ source: opts.source, values, targets: next }, 'command applied');
+    return { status: 'ok', data: this.responseData() };
+  }
+
+  /** Saves a new smart-charging policy; the engine re-plans. */
+  private setPolicy(policy: SmartChargingConfig): void {
+    if (JSON.stringify(policy) === JSON.stringify(this.smartPolicy)) return;
+    this.smartPolicy = policy;
+    this.deps.store.saveCharger(this.id, { smart_charging: policy });
+    this.deps.log.info({ smart_charging: policy }, 'smart-charging policy changed');
+    this.deps.control.smartEvent?.(this.id, 'policy');
+  }
+
+  /** `enabled: true` in smart: charge now at max_current (site cap applies); the plan is overridden. */
+  private async chargeNow(opts: SetOptions): Promise<CommandResult> {
+    const next = this.deps.control.cap(this.id, {
+      ...this.targetsFromReading(),
+      enabled: true,
+      charge_current: this.limits().max,
+    });
+    const err = await this.write(next);
+    if (err) return { status: 'error', error: err };
+    this.note = null;
+    this.deps.control.smartEvent?.(this.id, 'charge_now');
+    this.publish();
+    this.deps.log.info({ source: opts.source, targets: next }, 'charge now: the smart plan is overridden');
     return { status: 'ok', data: this.responseData() };
   }
 
@@ -492,6 +550,9 @@ export class ChargerRuntime implements DeviceView {
       charge_current: t.charge_current,
       mode: this.mode,
     };
+    // the policy is a writable target too (an object; JSON carries it as is)
+    if (this.ctx.modes.includes('smart') && this.smartPolicy)
+      data.smart_charging = this.smartPolicy as unknown as Scalar;
     for (const e of this.entities) {
       if (!e.writable?.(this.ctx) || e.key in data) continue;
       data[e.key] =

@@ -17,6 +17,8 @@ export interface ControlHooks {
   immediateTargets(mode: Mode, cfg: ChargerConfig, current: Targets): Targets | null;
   /** Caps targets by the site limit (load management); returns them unchanged without one. */
   cap(id: string, targets: Targets): Targets;
+  /** In smart: a person asked to charge now (the plan goes OVERRIDDEN), or changed the policy. */
+  smartEvent?(id: string, event: 'charge_now' | 'policy'): void;
 }
 
 /** Modes that need no input beyond the charger itself. */

@@ -25,6 +25,8 @@ export interface DeviceView {
   /** First read attempt over (Homie leaves init). */
   readonly attempted: boolean;
   readonly current: Readonly<Record<string, unknown>>;
+  /** A charger's smart-charging plan (`<base>/<id>/plan`), null until the engine made one. */
+  readonly plan?: Readonly<Record<string, unknown>> | null;
   /** Falls back by itself if the bridge dies (CONTRACT §1), for bridge/info. */
   readonly watchdog?: boolean;
   /** A `/set` from MQTT or Homie; absent on read-only devices. */

@@ -37,7 +37,9 @@ export function validateSet(
   raw: Record<string, unknown>,
   opts: SetOptions,
   s: SetContext,
-): { status: 'ok'; values: Record<string, Scalar>; mode: Mode } | { status: 'error'; error: string } {
+):
+  | { status: 'ok'; values: Record<string, Scalar>; mode: Mode; chargeNow: boolean }
+  | { status: 'error'; error: string } {
   const writable = s.entities.filter((e) => e.writable?.(s.ctx)).map((e) => e.key);
   const list = writable.join(', ');
   const errors: string[] = [];
@@ -72,10 +74,13 @@ export function validateSet(
     if (bad) return { status: 'error', error: bad };
     mode = m;
   } else if (AUTOMATIC_MODES.has(mode) && control.length > 0) {
+    // in smart, `enabled: true` alone is "charge now": the plan is overridden, the mode stays (CONTRACT §6)
+    if (mode === 'smart' && control.length === 1 && values.enabled === true)
+      return { status: 'ok', values, mode, chargeNow: true };
     // people win over the engine: a manual value switches the charger to manual (CONTRACT §5)
     mode = 'manual';
   }
-  return { status: 'ok', values, mode };
+  return { status: 'ok', values, mode, chargeNow: false };
 }
 
 /** Bidirectional setpoint rules: no magnitude between 0 and min_current; discharge needs a known, high enough SoC. */

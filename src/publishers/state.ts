@@ -10,6 +10,7 @@ export class StatePublisher {
   start(): void {
     const { bus } = this.ctx;
     bus.on(this, 'device.state', ({ id, state }) => void this.publishState(id, state));
+    bus.on(this, 'device.plan', ({ id, plan }) => void this.publishPlan(id, plan));
     bus.on(this, 'device.availability', ({ id, online }) => void this.publishAvailability(id, online));
   }
 
@@ -23,12 +24,17 @@ export class StatePublisher {
     for (const d of this.ctx.devices()) {
       if (d.attempted) jobs.push(this.publishAvailability(d.id, d.online));
       if (Object.keys(d.current).length > 0) jobs.push(this.publishState(d.id, d.current));
+      if (d.plan) jobs.push(this.publishPlan(d.id, d.plan));
     }
     await Promise.all(jobs);
   }
 
   private publishState(id: string, state: Readonly<Record<string, unknown>>): Promise<void> {
     return this.ctx.conn.publish(`${this.ctx.cfg.mqtt.base_topic}/${id}`, json(state), { retain: true });
+  }
+
+  private publishPlan(id: string, plan: Readonly<Record<string, unknown>>): Promise<void> {
+    return this.ctx.conn.publish(`${this.ctx.cfg.mqtt.base_topic}/${id}/plan`, json(plan), { retain: true });
   }
 
   private publishAvailability(id: string, online: boolean): Promise<void> {
