@@ -24,6 +24,7 @@ import { HomeAssistantPublisher } from './publishers/homeassistant.js';
 import { HomiePublisher } from './publishers/homie.js';
 import { StatePublisher } from './publishers/state.js';
 import { SiteRuntime } from './site/site.js';
+import { Tariff } from './tariff/tariff.js';
 
 /** How a bridge is built. */
 export interface BridgeOptions {
@@ -53,6 +54,8 @@ export class Bridge {
   readonly meters: MeterRuntime[] = [];
   /** The site, when a meter or tariff is configured. */
   site?: SiteRuntime;
+  /** The tariff, when configured (CONTRACT §3 `tariff`). */
+  readonly tariff?: Tariff;
   broker?: EmbeddedBroker;
   conn!: MqttConnection;
   /** Resolves when the first start-up sequence (retained read, clean-up, discovery) is done. */
@@ -80,6 +83,13 @@ export class Bridge {
     this.loggers = opts.logger ?? createLogger(this.cfg.log.level);
     this.log = this.loggers.log.child({ module: 'bridge' });
     this.store = new StateStore(this.cfg.data_dir, this.log);
+    if (this.cfg.tariff)
+      this.tariff = new Tariff(
+        this.cfg.tariff,
+        this.cfg.site.timezone,
+        this.clock,
+        this.loggers.log.child({ module: 'tariff' }),
+      );
     // the engine runs when something needs it: meters (solar, fail-safes) or a site limit
     if (!opts.control && (this.cfg.meters.length > 0 || this.cfg.site.max_current !== null)) {
       this.engine = new Engine({
@@ -173,6 +183,8 @@ export class Bridge {
         bus: this.bus,
         store: this.store,
         log: this.loggers.log.child({ module: 'site' }),
+        clock: this.clock,
+        tariff: this.tariff,
       });
     }
     this.ctx = {
@@ -216,6 +228,7 @@ export class Bridge {
     await this.conn.subscribe(this.sweep.filters());
     const meterTopics = this.meters.flatMap((m) => m.topics());
     if (meterTopics.length > 0) await this.conn.subscribe([...new Set(meterTopics)]);
+    if (this.tariff?.topic) await this.conn.subscribe([this.tariff.topic]);
     this.conn.start();
     if (cfg.influxdb) {
       this.influx = new InfluxOutput(cfg.influxdb, {
@@ -251,6 +264,7 @@ export class Bridge {
     await Promise.all(this.meters.map((m) => m.stop()));
     await this.influx?.stop();
     this.site?.stop();
+    this.tariff?.stop();
     this.loggers.setSink(undefined);
     this.states?.stop();
     this.ha?.stop();
@@ -325,6 +339,7 @@ export class Bridge {
     this.sweep?.collect(m);
     for (const meter of this.meters)
       if (meter.topics().includes(m.topic)) meter.feed(m.topic, m.payload, m.retain);
+    if (m.topic === this.tariff?.topic) this.tariff.handleMessage(m.payload, m.retain);
     if (this.cfg.homeassistant.enabled && m.topic === this.cfg.homeassistant.status_topic) {
       if (m.payload.toString().trim().toLowerCase() === 'online' && this.started) void this.onHaOnline();
       return;

@@ -14,7 +14,12 @@ export interface SiteContext {
   hasHouse: boolean;
   /** Configured site.max_current, A, or null. */
   maxCurrent: number | null;
+  /** The tariff's ISO 4217 currency, or null without a tariff. */
+  currency: string | null;
 }
+
+/** Placeholder unit of prices, replaced by `<currency>/kWh` of the configured tariff. */
+const CURRENCY_PER_KWH = '<currency>/kWh';
 
 const has = (key: string) => (ctx: MeterContext) => ctx.provides.has(key);
 
@@ -140,4 +145,22 @@ export const SITE_ENTITIES: ReadonlyArray<EntityDef<SiteContext>> = [
     homieDatatype: () => 'integer',
     ha: { component: 'sensor', writable: 'number', device_class: 'power', state_class: 'measurement' },
   },
+  {
+    key: 'tariff_price',
+    label: 'Tariff price',
+    kind: 'number',
+    // resolved per configuration by siteEntities(); HA's monetary class wants a bare currency
+    // unit, so a price per kWh is a plain measurement (conventions.md §1.5)
+    unit: CURRENCY_PER_KWH,
+    doc: 'price in force now, <currency>/kWh (topic price list while it covers now, else zones / default_price)',
+    has: (c) => c.currency !== null,
+    ha: { component: 'sensor', state_class: 'measurement', icon: 'mdi:cash', precision: 4 },
+  },
 ];
+
+/** The site's entities for `ctx`, with the tariff currency filled into units. */
+export function siteEntities(ctx: SiteContext): Array<EntityDef<SiteContext>> {
+  return SITE_ENTITIES.filter((e) => e.has(ctx)).map((e) =>
+    e.unit === CURRENCY_PER_KWH ? { ...e, unit: `${ctx.currency}/kWh` } : e,
+  );
+}

@@ -1,13 +1,15 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { EventBus } from '../core/bus.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import type { DeviceView } from '../core/device.js';
-import { SITE_ENTITIES, type SiteContext } from '../core/meter-entities.js';
+import { type SiteContext, siteEntities } from '../core/meter-entities.js';
 import type { DeviceInfo, Scalar } from '../core/model.js';
 import type { CommandResult, SetOptions } from '../core/set-command.js';
 import type { StateStore } from '../core/state-store.js';
 import { coerceValue } from '../core/values.js';
 import type { MeterRuntime } from '../meters/meter-runtime.js';
+import type { Tariff } from '../tariff/tariff.js';
 
 /** The charger facts the site needs. */
 export interface SiteCharger {
@@ -24,6 +26,9 @@ export interface SiteDeps {
   bus: EventBus;
   store: StateStore;
   log: Logger;
+  clock: Clock;
+  /** The tariff, when configured: `tariff_price` follows it. */
+  tariff?: Tariff;
 }
 
 /** The site figures of CONTRACT §6, W; a figure that cannot be derived is null. */
@@ -39,8 +44,9 @@ const round = (v: number) => Math.round(v * 10) / 10;
 
 /**
  * The site (`<base>/site`, Homie `<instance>-site`): grid, PV, house and surplus power from the
- * meters and the chargers, each meter's age and staleness, and the writable site keys
- * `max_current` (only lower than configured; null restores it) and `residual_power`.
+ * meters and the chargers, each meter's age and staleness, the tariff price in force, and the
+ * writable site keys `max_current` (only lower than configured; null restores it) and
+ * `residual_power`.
  */
 export class SiteRuntime implements DeviceView {
   readonly kind = 'site' as const;
@@ -57,6 +63,8 @@ export class SiteRuntime implements DeviceView {
   /** W left exported by the solar control. */
   residualPower: number;
   private state: Record<string, unknown> = {};
+  private priceTimer?: TimerHandle;
+  private offTariff?: () => void;
 
   constructor(private readonly deps: SiteDeps) {
     const roles = new Set(deps.meters.map((m) => m.cfg.role));
@@ -65,8 +73,9 @@ export class SiteRuntime implements DeviceView {
       hasPv: roles.has('pv'),
       hasHouse: roles.has('house'),
       maxCurrent: deps.cfg.site.max_current,
+      currency: deps.tariff?.currency ?? null,
     };
-    this.entities = SITE_ENTITIES.filter((e) => e.has(this.ctx));
+    this.entities = siteEntities(this.ctx);
     const saved = deps.store.site();
     const configured = deps.cfg.site.max_current;
     this.maxCurrent =
@@ -94,12 +103,28 @@ export class SiteRuntime implements DeviceView {
     this.deps.bus.on(this, 'device.availability', ({ id }) => {
       if (id !== this.id) this.publish();
     });
+    this.offTariff = this.deps.tariff?.onChange(() => this.onPriceChange());
     this.deps.bus.emit('device.availability', { id: this.id, online: true });
-    this.publish();
+    this.onPriceChange();
   }
 
   stop(): void {
     this.deps.bus.off(this);
+    this.offTariff?.();
+    this.deps.clock.clearTimeout(this.priceTimer);
+    this.priceTimer = undefined;
+  }
+
+  /** Publishes the price in force and sets a timer at the tariff's next price change. */
+  private onPriceChange(): void {
+    this.publish();
+    const { tariff, clock } = this.deps;
+    if (!tariff) return;
+    clock.clearTimeout(this.priceTimer);
+    const now = clock.now();
+    // no change within the tariff's look-ahead: look again in an hour
+    const next = tariff.nextChange(now) ?? now + 3_600_000;
+    this.priceTimer = clock.setTimeout(() => this.onPriceChange(), Math.min(next - now, 6 * 3_600_000));
   }
 
   /** The meter of a role (grid: the one; pv: all of them). */
@@ -191,7 +216,9 @@ export class SiteRuntime implements DeviceView {
           ? this.maxCurrent
           : e.key === 'residual_power'
             ? this.residualPower
-            : f[e.key as keyof SiteFigures];
+            : e.key === 'tariff_price'
+              ? (this.deps.tariff?.priceAt(this.deps.clock.now()) ?? null)
+              : f[e.key as keyof SiteFigures];
     }
     const meters: Record<string, unknown> = {};
     for (const m of this.deps.meters) {
