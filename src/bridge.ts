@@ -90,8 +90,8 @@ export class Bridge {
         this.clock,
         this.loggers.log.child({ module: 'tariff' }),
       );
-    // the engine runs when something needs it: meters (solar, fail-safes) or a site limit
-    if (!opts.control && (this.cfg.meters.length > 0 || this.cfg.site.max_current !== null)) {
+    // the engine runs the automatic modes (fast, off, solar, smart, load_follow) and load management
+    if (!opts.control) {
       this.engine = new Engine({
         cfg: this.cfg,
         clock: this.clock,
@@ -99,6 +99,7 @@ export class Bridge {
         chargers: () => this.chargers,
         meters: () => this.meters,
         site: () => this.site,
+        tariff: this.tariff,
       });
     }
     this.control = opts.control ?? this.engine ?? plainControl;

@@ -7,7 +7,9 @@ import { AUTOMATIC_MODES, type FailsafeReason, type Mode, type Targets } from '.
 import type { ChargerCapabilities } from '../drivers/types.js';
 import type { MeterRuntime } from '../meters/meter-runtime.js';
 import type { SiteRuntime } from '../site/site.js';
+import type { Tariff } from '../tariff/tariff.js';
 import { decide, initialMemory } from './decide.js';
+import { type SmartChargerView, SmartController, type SmartTarget } from './smart.js';
 import type { ChargerInput, EngineMemory, EngineTargets, SiteInput } from './types.js';
 
 /** What the engine reads and drives. */
@@ -18,6 +20,8 @@ export interface EngineDeps {
   chargers: () => readonly ChargerRuntime[];
   meters: () => readonly MeterRuntime[];
   site: () => SiteRuntime | undefined;
+  /** The tariff, when configured (smart plans). */
+  tariff?: Tariff;
 }
 
 /**
@@ -35,7 +39,32 @@ export class Engine implements ControlHooks {
   private running = false;
   private stopped = false;
 
-  constructor(private readonly deps: EngineDeps) {}
+  /** Smart-charging plans (CONTRACT §6 `smart`). */
+  private readonly smart: SmartController;
+  /** This cycle's smart targets, by charger id. */
+  private smartTargets = new Map<string, SmartTarget | null>();
+  private priceVersion = 0;
+
+  constructor(private readonly deps: EngineDeps) {
+    const { tariff, log } = deps;
+    this.smart = new SmartController({
+      timezone: deps.cfg.site.timezone,
+      prices: tariff ? (from, to) => tariff.segments(from, to) : undefined,
+      currency: tariff?.currency ?? null,
+      priceVersion: () => this.priceVersion,
+      log: (level, charger, msg, extra) => log[level]({ charger, ...extra }, msg),
+    });
+    tariff?.onChange(() => {
+      this.priceVersion += 1;
+      this.schedule(50);
+    });
+  }
+
+  /** In smart: a person asked to charge now, or changed the policy; the next cycle re-plans soon. */
+  smartEvent(id: string, event: 'charge_now' | 'policy'): void {
+    if (event === 'charge_now') this.smart.chargeNow(id);
+    this.schedule(50);
+  }
 
   checkMode(mode: Mode, _cfg: ChargerConfig, caps: ChargerCapabilities): string | null {
     const roles = new Set(this.deps.cfg.meters.map((m) => m.role));
@@ -54,14 +83,14 @@ export class Engine implements ControlHooks {
           ? 'load_follow is not available in this version yet'
           : 'load_follow needs a bidirectional charger';
       case 'smart':
-        return 'smart needs the smart-charging plans, not available in this version yet';
+        return null;
     }
   }
 
   immediateTargets(mode: Mode, cfg: ChargerConfig, current: Targets): Targets | null {
     if (mode === 'off') return { ...current, enabled: false };
     if (mode === 'fast') return { ...current, enabled: true, charge_current: cfg.max_current };
-    if (mode === 'solar' || mode === 'min_solar') {
+    if (mode === 'solar' || mode === 'min_solar' || mode === 'smart') {
       // the next cycle decides; run it soon rather than after a whole interval
       this.schedule(50);
     }
@@ -98,9 +127,10 @@ export class Engine implements ControlHooks {
     this.running = true;
     try {
       const chargers = this.deps.chargers();
+      const now = this.deps.clock.now();
       const result = decide(
         this.siteInput(),
-        chargers.map((c) => chargerInput(c)),
+        chargers.map((c) => this.withPlan(c, chargerInput(c), now)),
         this.memory,
       );
       this.memory = result.memory;
@@ -108,6 +138,11 @@ export class Engine implements ControlHooks {
         result.outputs.map(async (out) => {
           const c = chargers.find((x) => x.id === out.id);
           if (!c) return;
+          const planned = this.smartTargets.get(c.id);
+          if (c.mode === 'smart' && planned) {
+            if (out.decision.blocked_by === null) out.decision.blocked_by = planned.note;
+            out.decision.next_change = planned.next;
+          }
           c.setEngineState(out.failsafe, out.decision as unknown as Record<string, unknown>);
           if (!out.targets) {
             this.allowed.delete(out.id);
@@ -147,6 +182,7 @@ export class Engine implements ControlHooks {
             next = this.phaseSwitch(c, next, wanted);
           else this.switching.delete(c.id);
           const r = await c.applyTargets(next);
+          if (c.mode === 'smart') this.smart.commandResult(c.id, r.status === 'error' ? r.error : null);
           if (r.status === 'error')
             this.deps.log.warn({ charger: c.id, err: r.error }, `engine command failed: ${r.error}`);
         }),
@@ -157,6 +193,33 @@ export class Engine implements ControlHooks {
       this.running = false;
       this.schedule(this.deps.cfg.site.interval * 1000);
     }
+  }
+
+  /** Runs the smart plan of a charger: its target becomes the charger's request, its plan is published. */
+  private withPlan(c: ChargerRuntime, input: ChargerInput, now: number): ChargerInput {
+    const s = c.current;
+    const view: SmartChargerView = {
+      id: c.id,
+      mode: c.mode,
+      online: c.online,
+      fresh: c.online && c.lastReading !== undefined,
+      vehicleConnected: s.vehicle_connected === true,
+      charging: s.charging === true,
+      powerW: typeof s.power === 'number' ? s.power : null,
+      sessionEnergyKWh: typeof s.session_energy === 'number' ? s.session_energy : null,
+      maxCurrentA: c.limits().max,
+      phases: typeof s.phases === 'number' ? s.phases : c.cfg.phases,
+      voltageV: c.cfg.voltage,
+      policy: c.smartPolicy,
+    };
+    const target = this.smart.step(view, now);
+    this.smartTargets.set(c.id, target);
+    c.setPlan(this.smart.message(c.id, view, now));
+    if (c.mode !== 'smart') return input;
+    return {
+      ...input,
+      requested: target ? { enabled: target.enabled, chargeCurrentA: target.chargeCurrentA } : null,
+    };
   }
 
   /** The paused switch: pause first, switch once the current is below 1 A (or after 30 s), then resume. */

@@ -182,7 +182,7 @@ export class SmartController {
       slots: (s.state.startsWith('PLAN:EXECUTING') || s.state === 'CONSIDERING' ? (plan?.slots ?? []) : [])
         .filter((x) => x.end > now)
         .map((x) => ({
-          start: isoLocal(Math.max(x.start, now - (now % 1000)), tz),
+          start: isoLocal(x.start, tz),
           end: isoLocal(x.end, tz),
           current: c.maxCurrentA,
         })),

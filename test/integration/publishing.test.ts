@@ -76,7 +76,7 @@ describe('Home Assistant discovery and Homie, from the catalog', () => {
     ]);
     expect('object_id' in number).toBe(false);
     const mode = JSON.parse(retained.find((m) => m.topic.includes('/mode/'))!.payload);
-    expect(mode.options).toEqual(['manual', 'off', 'fast']);
+    expect(mode.options).toEqual(['manual', 'off', 'fast', 'smart']);
     const temp = JSON.parse(retained.find((m) => m.topic.includes('/temperature/'))!.payload);
     expect(temp).toMatchObject({
       unit_of_measurement: '°C',
@@ -108,7 +108,7 @@ describe('Home Assistant discovery and Homie, from the catalog', () => {
     expect(get('charger/charge-current/$unit')).toBe('A');
     expect(get('charger/voltage/$datatype')).toBe('float');
     expect(get('charger/voltage/$format')).toBeUndefined();
-    expect(get('charger/mode/$format')).toBe('manual,off,fast');
+    expect(get('charger/mode/$format')).toBe('manual,off,fast,smart');
     expect(get('charger/vehicle-connected')).toBe('true');
     expect(get('charger/state-of-charge')).toBe('60');
     // null and "none" strings: the property is declared, its value is absent (zero-length retained)
