@@ -67,7 +67,12 @@ export class InfluxOutput {
     this.deps.bus.on(this, 'device.state', ({ id, state }) => {
       const d = this.deps.devices().find((x) => x.id === id);
       if (!d) return;
-      const line = toLine(d, state, this.deps.clock.now());
+      const planState = d.plan?.state;
+      const line = toLine(
+        d,
+        typeof planState === 'string' ? { ...state, plan_state: planState } : state,
+        this.deps.clock.now(),
+      );
       if (!line) return;
       this.buffer.push(line);
       if (this.buffer.length > MAX_BUFFER) {
