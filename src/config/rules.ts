@@ -43,6 +43,8 @@ export function checkRules(cfg: Config, problems: Problem[], warnings: string[])
     }
     if (c.mode === 'load_follow' && grid.length === 0)
       add(`${p}.mode`, 'load_follow needs a grid meter (a meter with role: grid)');
+    if (c.mode === 'smart' && !c.smart_charging)
+      add(`${p}.mode`, 'smart needs a policy: add smart_charging with deadline ("HH:MM") and energy (kWh)');
     if (c.smart_charging && c.smart_charging.minimum_energy > c.smart_charging.energy) {
       add(`${p}.smart_charging.minimum_energy`, `must be <= energy (${c.smart_charging.energy})`);
     }

@@ -189,6 +189,11 @@ describe('invalid configurations stop start-up with the key path and the reason'
       'chargers[0].mode: load_follow needs a bidirectional charger (wallbox-quasar), not openevse',
     ],
     [
+      'smart without a policy',
+      { chargers: [charger({ mode: 'smart' })] },
+      'chargers[0].mode: smart needs a policy: add smart_charging with deadline ("HH:MM") and energy (kWh)',
+    ],
+    [
       'a malformed deadline',
       { chargers: [charger({ smart_charging: { deadline: '7h', energy: 20 } })] },
       'chargers[0].smart_charging.deadline: must be "HH:MM" (24 h), got "7h"',
