@@ -86,6 +86,9 @@ function technoveDemo(): DemoDevice {
       host: '127.0.0.1',
       port: sim.port,
       max_current: 32,
+      // a smart plan on the demo tariff: 2 kWh at once, the rest in the cheap night hours (`<base>/demo-technove/plan`)
+      mode: 'smart',
+      smart_charging: { deadline: '07:00', energy: 20, minimum_energy: 2 },
     }),
     [
       [
@@ -239,6 +242,15 @@ export async function startDemo(
     log: { level: logger.log.level },
     chargers: devices.filter((d) => d.kind === 'charger').map((d) => d.config()),
     meters: devices.filter((d) => d.kind === 'meter').map((d) => d.config()),
+    tariff: {
+      currency: 'EUR',
+      zones: [
+        { from: '02:00', to: '06:00', price: 0.16 },
+        { from: '17:00', to: '20:00', price: 0.36 },
+      ],
+      default_price: 0.25,
+      topic: 'energy/prices',
+    },
   };
   const result = validateConfig(raw, {});
   if (!result.config) throw new ConfigError(result.problems);

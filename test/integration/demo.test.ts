@@ -38,6 +38,15 @@ it('runs the demo: every simulated charger on evse2mqtt/, homeassistant/ and hom
       },
     );
     expect(solar.decision).toMatchObject({ mode: 'solar' });
+    // demo-technove runs a smart plan on the demo tariff (no car yet: considering)
+    const plan = await rec.waitJson('evse2mqtt/demo-technove/plan', (v) => typeof v.state === 'string', {
+      timeoutMs: 8000,
+    });
+    expect(plan).toMatchObject({
+      currency: 'EUR',
+      policy: { deadline: '07:00', energy: 20, minimum_energy: 2 },
+    });
+    expect(retained).toContain('homeassistant/sensor/evse2mqtt_demo-technove/plan_state/config');
     await rec.publish('evse2mqtt/demo-openevse/set/charge_current', '10');
     expect(await rec.waitJson('evse2mqtt/demo-openevse/response')).toMatchObject({
       status: 'ok',
