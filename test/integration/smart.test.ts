@@ -3,6 +3,7 @@
  * simulator over HTTP, the tariff's zones in Europe/Paris and a fake clock. What a user sees:
  * `<base>/<id>/plan`, the charger state, the claim arriving at the simulator, `/set` responses.
  */
+import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { OpenEvseSimulator } from '../../src/drivers/openevse/simulator.js';
 import { bridgeClientId } from '../../src/drivers/openevse/wire.js';
@@ -66,9 +67,13 @@ describe('smart charging with the OpenEVSE simulator and a fake clock', () => {
 
   const plan = () => h.rec.json<Plan>(PLAN);
 
+  let leftovers: string[] = [];
+
   afterEach(async () => {
     await h.stop();
     await sim.stop();
+    for (const dir of leftovers) rmSync(dir, { recursive: true, force: true });
+    leftovers = [];
   });
 
   it('waits for the cheap zone, charges the energy in it, then finishes and pauses', async () => {
@@ -165,6 +170,32 @@ describe('smart charging with the OpenEVSE simulator and a fake clock', () => {
     expect(r).toMatchObject({ status: 'ok', data: { mode: 'manual', charge_current: 10 } });
     await run(30);
     await h.rec.waitJson<Plan>(PLAN, (v) => v.state === 'PLAN:ENDED:DISABLED');
+  });
+
+  it('keeps the mode and the policy set at run time across a restart', async () => {
+    await start('2026-06-01T20:00:00+02:00');
+    const r = await set({ mode: 'smart', smart_charging: { deadline: '06:15', energy: 6 } });
+    expect(r).toMatchObject({
+      status: 'ok',
+      data: { mode: 'smart', smart_charging: { deadline: '06:15', energy: 6, minimum_energy: 0 } },
+    });
+    const { dataDir } = h;
+    leftovers.push(dataDir);
+    await h.stop({ keepData: true });
+    h = await startHarness({
+      clock: new ManualClock(Date.parse('2026-06-01T20:05:00+02:00')),
+      dataDir,
+      chargers: [openevseCharger(sim.port, { max_current: 16 })],
+      config: { site: { interval: 10, timezone: 'Europe/Paris' }, tariff: TARIFF },
+    });
+    await h.clock.advance(1000);
+    const p = await h.rec.waitJson<Plan & { policy: unknown }>(
+      PLAN,
+      (v) => v.state === 'PLAN:EXECUTING:STOPPED',
+    );
+    expect(p.policy).toEqual({ deadline: '06:15', energy: 6, minimum_energy: 0 });
+    expect(p.deadline).toBe('2026-06-02T06:15:00+02:00');
+    expect(h.rec.json<{ mode: string }>('evse2mqtt/garage').mode).toBe('smart');
   });
 
   it('re-plans when prices arrive late on the tariff topic', async () => {
