@@ -112,7 +112,12 @@ describe('the command rules of CONTRACT §5', () => {
       '{"charge_current": 10.5}',
       /^charge_current: 10.5 is off the 1 A grid/,
     ],
-    ['an unknown mode', `${SET}/mode`, 'turbo', /^mode: expected one of manual, off, fast, smart, got "turbo"$/],
+    [
+      'an unknown mode',
+      `${SET}/mode`,
+      'turbo',
+      /^mode: expected one of manual, off, fast, smart, got "turbo"$/,
+    ],
     [
       'a mode whose inputs are missing',
       `${SET}/mode`,
