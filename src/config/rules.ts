@@ -43,6 +43,11 @@ export function checkRules(cfg: Config, problems: Problem[], warnings: string[])
     }
     if (c.mode === 'load_follow' && grid.length === 0)
       add(`${p}.mode`, 'load_follow needs a grid meter (a meter with role: grid)');
+    if (c.mode === 'load_follow' && meta.bidirectional && c.max_discharge_current === 0) {
+      warnings.push(
+        `${p}.max_discharge_current: 0 with mode load_follow: it only charges from export and never discharges`,
+      );
+    }
     if (c.mode === 'smart' && !c.smart_charging)
       add(`${p}.mode`, 'smart needs a policy: add smart_charging with deadline ("HH:MM") and energy (kWh)');
     if (c.smart_charging && c.smart_charging.minimum_energy > c.smart_charging.energy) {

@@ -5,6 +5,7 @@
 import type { FailsafeReason } from '../core/model.js';
 import { initialFreshness, trackFreshness } from './failsafe.js';
 import { allocate, houseLoadPerPhase, type LoadDemand, phaseMask } from './load.js';
+import { DEFAULT_TARGET_W, followStep, initialFollowMemory, observeSoc } from './load-follow.js';
 import { initialChargerMemory, isSwitcher, phasesOf, resetSolarTimers, solarStep } from './solar.js';
 import type {
   ChargerInput,
@@ -14,13 +15,20 @@ import type {
   Decision,
   EngineMemory,
   EngineTargets,
+  FollowMemory,
   NextChange,
   SiteInput,
 } from './types.js';
 
 /** Memory before the first cycle. */
 export function initialMemory(): EngineMemory {
-  return { chargers: {}, surplus: initialFreshness(), grid: initialFreshness() };
+  return {
+    chargers: {},
+    surplus: initialFreshness(),
+    grid: initialFreshness(),
+    followGrid: initialFreshness(),
+    follow: {},
+  };
 }
 
 /** What a mode wants for one charger before load management; current A. */
@@ -35,6 +43,8 @@ interface Want {
   next: NextChange | null;
   failsafe: FailsafeReason | null;
   memory: ChargerMemory;
+  /** load_follow: the signed setpoint, A (negative = discharge); undefined in the other modes. */
+  followA?: number;
 }
 
 const isSolar = (c: ChargerInput) => c.mode === 'solar' || c.mode === 'min_solar';
@@ -81,6 +91,7 @@ function wantOf(
     case 'manual':
     case 'smart':
     case 'load_follow': {
+      // load_follow is decided by followStep() in decide(); this branch serves manual and smart
       const r = c.requested;
       if (r === null) return { ...base, wantA: null };
       return {
@@ -164,6 +175,17 @@ export function decide(
       )
     : initialFreshness();
   const loadFs: FailsafeReason | null = gridFresh.active ? 'grid meter stale' : null;
+  // load_follow's own view of the grid meter: tracked in every cycle, with or without a site limit
+  const gridW = site.gridW ?? null;
+  const followGrid = trackFreshness(
+    memory.followGrid ?? initialFreshness(),
+    site.gridStale || gridW === null ? 'grid meter stale' : null,
+    site.gridReadingAt,
+  );
+  const follow: Record<string, FollowMemory> = {};
+  for (const c of chargers) {
+    if (c.bidirectional) follow[c.id] = observeSoc(memory.follow?.[c.id] ?? initialFollowMemory(), c);
+  }
 
   // Mode logic; the surplus goes to solar chargers in configuration order.
   let remaining = site.surplusW;
@@ -180,6 +202,28 @@ export function decide(
         failsafe: 'charger offline',
         memory: mem,
       };
+    if (c.mode === 'load_follow') {
+      const f = followStep({
+        now: site.now,
+        gridW,
+        gridFailsafe: followGrid.active,
+        targetW: site.loadFollowTargetW ?? DEFAULT_TARGET_W,
+        charger: c,
+        memory: follow[c.id] ?? observeSoc(initialFollowMemory(), c),
+      });
+      follow[c.id] = f.memory;
+      return {
+        wantA: Math.max(0, f.setpointA),
+        phases: c.phasesInUse ?? c.phasesWired,
+        setPhases: false,
+        surplusW: f.errorW,
+        blockedBy: f.blockedBy,
+        next: null,
+        failsafe: f.failsafe,
+        memory: { ...resetSolarTimers(mem, false), phases: null },
+        followA: f.setpointA,
+      };
+    }
     const w = wantOf(site, c, mem, remaining, solarFs);
     if (isSolar(c) && remaining !== null && solarFs === null) remaining -= solarUseW(c, w);
     return w;
@@ -188,11 +232,15 @@ export function decide(
   // Load management: everything counted per phase, the overload cut in this cycle.
   const demands: LoadDemand[] = chargers.map((c, i) => {
     const w = wants[i]!;
+    // a discharge (negative) counts as 0: it lowers the import, but may stop at any time (SoC, the car),
+    // so no other charger may rely on the headroom it frees
     const fixed = !c.online
-      ? (c.lastCommandedA ?? c.maxCurrentA)
+      ? Math.max(0, c.lastCommandedA ?? c.maxCurrentA)
       : w.wantA === null
-        ? (c.lastCommandedA ?? c.maxCurrentA)
-        : null;
+        ? Math.max(0, c.lastCommandedA ?? c.maxCurrentA)
+        : w.followA !== undefined && w.followA <= 0
+          ? 0
+          : null;
     const want = w.wantA ?? 0;
     return {
       id: c.id,
@@ -215,7 +263,11 @@ export function decide(
     let blockedBy = w.blockedBy;
     if (g.capped) blockedBy = loadFs !== null ? `failsafe: ${loadFs}` : 'site limit';
     let targets: EngineTargets | null = null;
-    if (c.online && w.wantA !== null && !(c.mode === 'manual' && !lm)) {
+    if (c.online && w.followA !== undefined) {
+      // load_follow: setpoint 0 = idle (the charger stays enabled; the Quasar stops with action 2)
+      const a = w.followA > 0 ? g.grantedA : w.followA;
+      targets = { enabled: true, charge_current: a };
+    } else if (c.online && w.wantA !== null && !(c.mode === 'manual' && !lm)) {
       const on = g.grantedA > 0;
       const kept = c.mode === 'manual' && c.requested ? c.requested.chargeCurrentA : keptCurrent(c);
       targets = { enabled: on, charge_current: on ? g.grantedA : kept };
@@ -236,5 +288,8 @@ export function decide(
   chargers.forEach((c, i) => {
     chargerMemory[c.id] = wants[i]!.memory;
   });
-  return { outputs, memory: { chargers: chargerMemory, surplus: surplusFresh, grid: gridFresh } };
+  return {
+    outputs,
+    memory: { chargers: chargerMemory, surplus: surplusFresh, grid: gridFresh, followGrid, follow },
+  };
 }

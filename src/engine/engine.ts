@@ -25,7 +25,7 @@ export interface EngineDeps {
 }
 
 /**
- * The control cycle of CONTRACT §6 (modes off, fast, solar, min_solar; load management;
+ * The control cycle of CONTRACT §6 (modes off, fast, solar, min_solar, smart, load_follow; load management;
  * fail-safes): every `site.interval` s it gathers the site and charger figures, runs the pure
  * `decide()` and sends its targets through the same command path as users (ChargerRuntime).
  */
@@ -79,9 +79,8 @@ export class Engine implements ControlHooks {
           ? null
           : `${mode} needs a grid meter (a meter with role: grid)`;
       case 'load_follow':
-        return caps.bidirectional
-          ? 'load_follow is not available in this version yet'
-          : 'load_follow needs a bidirectional charger';
+        if (!caps.bidirectional) return 'load_follow needs a bidirectional charger';
+        return roles.has('grid') ? null : 'load_follow needs a grid meter (a meter with role: grid)';
       case 'smart':
         return null;
     }
@@ -90,7 +89,7 @@ export class Engine implements ControlHooks {
   immediateTargets(mode: Mode, cfg: ChargerConfig, current: Targets): Targets | null {
     if (mode === 'off') return { ...current, enabled: false };
     if (mode === 'fast') return { ...current, enabled: true, charge_current: cfg.max_current };
-    if (mode === 'solar' || mode === 'min_solar' || mode === 'smart') {
+    if (mode === 'solar' || mode === 'min_solar' || mode === 'smart' || mode === 'load_follow') {
       // the next cycle decides; run it soon rather than after a whole interval
       this.schedule(50);
     }
@@ -278,6 +277,8 @@ export class Engine implements ControlHooks {
       enableDelayS: cfg.site.enable_delay,
       disableDelayS: cfg.site.disable_delay,
       failsafe: cfg.site.failsafe,
+      gridW: grid && typeof gv?.value === 'number' ? gv.value : null,
+      loadFollowTargetW: cfg.site.load_follow_target,
     };
   }
 
@@ -287,10 +288,12 @@ export class Engine implements ControlHooks {
     const out = grid.map((x) => Math.abs(x!)) as [number, number, number];
     for (const c of this.deps.chargers()) {
       const a = typeof c.current.current === 'number' ? c.current.current : 0;
-      if (a <= 0) continue;
+      if (a === 0) continue;
       const phases = typeof c.current.phases === 'number' ? c.current.phases : c.cfg.phases;
       const idx = phases === 3 ? [0, 1, 2] : c.cfg.phase ? [Number(c.cfg.phase.slice(1)) - 1] : [];
-      for (const i of idx) out[i] = Math.max(0, out[i]! - a);
+      // a discharge (a < 0) hides house load behind it: add it back (the meter's currents carry no
+      // sign, so this over-counts on an exporting phase: safe for the fuse)
+      for (const i of idx) out[i] = a > 0 ? Math.max(0, out[i]! - a) : out[i]! - a;
     }
     return out;
   }
@@ -327,5 +330,12 @@ function chargerInput(c: ChargerRuntime): ChargerInput {
             ? { enabled: s.enabled !== false, chargeCurrentA: s.charge_current }
             : null,
     lastCommandedA: c.currentTargets?.charge_current ?? null,
+    // load_follow (CONTRACT §6): discharge limits and the state of charge with the time it was read
+    bidirectional: c.caps.bidirectional,
+    maxDischargeA: c.cfg.max_discharge_current,
+    minStateOfChargePct: c.cfg.min_state_of_charge,
+    stateOfCharge: typeof s.state_of_charge === 'number' ? s.state_of_charge : null,
+    readAt: typeof s.last_seen === 'string' ? Date.parse(s.last_seen) : null,
+    pollIntervalS: c.cfg.poll_interval,
   };
 }

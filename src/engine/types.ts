@@ -38,6 +38,10 @@ export interface SiteInput {
   disableDelayS: number;
   /** site.failsafe: what solar/min_solar chargers do while the surplus is stale. */
   failsafe: 'min_current' | 'pause';
+  /** `grid_power`, W, signed: + import, − export; null if no grid meter or no reading (load_follow). */
+  gridW?: number | null;
+  /** site.load_follow_target: W of grid import that load_follow aims at; default 100. */
+  loadFollowTargetW?: number;
 }
 
 /** A target asked for by a person (manual) or another planner (smart, load_follow); current A. */
@@ -77,8 +81,20 @@ export interface ChargerInput {
   powerW: number | null;
   /** manual: the person's target; smart/load_follow: the planner's target; null = none known. */
   requested: RequestedTarget | null;
-  /** Last charge_current commanded to it, A; null if never. */
+  /** Last charge_current commanded to it, A (negative = discharge); null if never. */
   lastCommandedA: number | null;
+  /** It can discharge (signed charge_current); default false. */
+  bidirectional?: boolean;
+  /** max_discharge_current, A (0 = never discharge); default 0. */
+  maxDischargeA?: number;
+  /** min_state_of_charge, %: never discharge at or below it + 2 %; default 20. */
+  minStateOfChargePct?: number;
+  /** `state_of_charge` of the last read, %; null while unknown (Quasar: whenever no energy flows). */
+  stateOfCharge?: number | null;
+  /** Time of the last successful read, ms (the read `stateOfCharge` comes from); null if none. */
+  readAt?: number | null;
+  /** poll_interval, s (a state of charge counts as known for 3 polls); default 5. */
+  pollIntervalS?: number;
 }
 
 /** Per-charger timers the engine keeps between cycles; times ms since the epoch. Opaque to the caller. */
@@ -111,11 +127,29 @@ export interface FreshnessMemory {
   lastReadingAt: number | null;
 }
 
+/** What load_follow remembers about one bidirectional charger between cycles; times ms. */
+export interface FollowMemory {
+  /** The last state of charge read during this plug-in, %, or null. */
+  soc: number | null;
+  /** When it was read, ms; null if never. */
+  socAt: number | null;
+  /** Fail-safe `state of charge unknown` (stale after 3 polls; back after 2 cycles with newer reads). */
+  socFresh: FreshnessMemory;
+  /** A probe (a short charge at min_current to read the state of charge) runs since, ms; null if none. */
+  probeSince: number | null;
+  /** Start of the last probe, ms (probes are rate-limited); null if none. */
+  lastProbeAt: number | null;
+}
+
 /** Everything the engine remembers between cycles; start with `initialMemory()`. */
 export interface EngineMemory {
   chargers: Record<string, ChargerMemory>;
   surplus: FreshnessMemory;
   grid: FreshnessMemory;
+  /** load_follow: the grid meter's fail-safe (tracked whether or not site.max_current is set). */
+  followGrid?: FreshnessMemory;
+  /** load_follow: per bidirectional charger. */
+  follow?: Record<string, FollowMemory>;
 }
 
 /** A change the engine will make by itself if nothing changes; `at` ISO 8601. */
@@ -127,9 +161,12 @@ export type NextChange = {
 /** The published `decision` object (CONTRACT §6): surplus W, target current A. */
 export type Decision = {
   mode: Mode;
-  /** Surplus this charger was offered, W (site surplus minus what chargers earlier in the order took). */
+  /**
+   * Surplus this charger was offered, W (site surplus minus what chargers earlier in the order took);
+   * load_follow: load_follow_target − grid_power, W (> 0 room to charge, < 0 power to give).
+   */
   surplus_power: number | null;
-  /** Target current, A; 0 while the engine holds the charger paused; null = left as is. */
+  /** Target current, A (load_follow: signed, negative = discharge); 0 while paused or idle; null = left as is. */
   target_current: number | null;
   phases: 1 | 3;
   /** What keeps it from charging more (e.g. `site limit`, `enable delay`), null if nothing. */
