@@ -206,6 +206,7 @@ export function decide(
       const f = followStep({
         now: site.now,
         gridW,
+        gridReadingAt: site.gridReadingAt,
         gridFailsafe: followGrid.active,
         targetW: site.loadFollowTargetW ?? DEFAULT_TARGET_W,
         charger: c,

@@ -10,15 +10,17 @@
  * error on top of what the charger does now. The result is rounded to the resolution, clamped to
  * [−max_discharge_current, max_current], and a magnitude below min_current becomes 0 (idle).
  * Deadband: while |grid − target| is under ¾ of one resolution step of power (≈ 170 W at 1 A,
- * 230 V), the setpoint in force is kept, so that rounding does not make it chatter.
+ * 230 V), the setpoint in force is kept, so that rounding does not make it chatter. It is also kept
+ * until a grid reading taken after the last change arrives: an older one does not show the change
+ * yet, and stepping on it would correct the same error twice (overshoot with slow meters).
  *
  * State of charge (the Quasar reads it only while energy flows; protocols/…-quasar-meters.md §C):
  * a discharge needs a state of charge read within the last 3 polls, above min_state_of_charge + 2 %.
  * When it is unknown — the fail-safe `state of charge unknown` — the setpoint is 0, except for a
  * *probe*: from idle or charging, when the house imports enough to discharge, the charger charges
- * at min_current for at most PROBE_MAX_S so that the charger reports the state of charge again;
+ * at min_current for at most PROBE_MAX_CYCLES cycles so that the charger reports the state of charge;
  * the discharge starts once 2 cycles in a row saw a newer reading (the fail-safe recovery rule).
- * At most one probe per PROBE_INTERVAL_S, none while discharging (a state of charge lost during a
+ * The next probe comes PROBE_INTERVAL_S after the last one ended, none while discharging (a state of charge lost during a
  * discharge goes to 0 at once), and none once the last state of charge read during this plug-in
  * was at or below the limit (it cannot rise while idle). Charging from export needs no state of
  * charge.
@@ -31,9 +33,9 @@ import type { ChargerInput, FollowMemory } from './types.js';
 export const SOC_MAX_POLLS = 3;
 /** Discharge only above min_state_of_charge + this, %. */
 export const SOC_MARGIN_PCT = 2;
-/** A probe lasts at most this long, s. */
-export const PROBE_MAX_S = 60;
-/** At most one probe per this many seconds. */
+/** A probe lasts at most this many control cycles (the charger may take ~20 s to start). */
+export const PROBE_MAX_CYCLES = 6;
+/** The next probe comes at least this long after the last one ended, s. */
 export const PROBE_INTERVAL_S = 300;
 /** Deadband as a fraction of one resolution step of power. */
 export const DEADBAND_STEPS = 0.75;
@@ -42,7 +44,14 @@ export const DEFAULT_TARGET_W = 100;
 
 /** Memory before the first cycle (or after an unplug). */
 export function initialFollowMemory(): FollowMemory {
-  return { soc: null, socAt: null, socFresh: initialFreshness(), probeSince: null, lastProbeAt: null };
+  return {
+    soc: null,
+    socAt: null,
+    socFresh: initialFreshness(),
+    probeCycles: 0,
+    probeEndedAt: null,
+    stepAt: null,
+  };
 }
 
 /** Records the state of charge of this cycle's read (every mode, so that a manual charge counts too). */
@@ -65,6 +74,8 @@ export interface FollowInput {
   now: number;
   /** Grid import, W (+ import, − export); null when unknown. */
   gridW: number | null;
+  /** Time of that grid reading, ms; null when unknown. */
+  gridReadingAt: number | null;
   /** The grid meter's fail-safe is in force (stale, or not yet 2 fresh cycles since). */
   gridFailsafe: boolean;
   /** site.load_follow_target, W. */
@@ -91,75 +102,100 @@ function roundSigned(a: number, res: number): number {
   return Math.sign(a) * (Math.round(m * 1000) / 1000);
 }
 
+/** A decision before the memory bookkeeping. */
+interface Choice {
+  setpointA: number;
+  blockedBy: string | null;
+  failsafe: FailsafeReason | null;
+  /** This cycle runs (or continues) a probe. */
+  probe?: boolean;
+}
+
 /** One control cycle of load_follow for one online charger. */
 export function followStep(input: FollowInput): FollowStep {
-  const { now, charger: c, targetW } = input;
-  const min = c.minCurrentA;
-  const maxDis = c.maxDischargeA ?? 0;
-  const floor = (c.minStateOfChargePct ?? 20) + SOC_MARGIN_PCT;
+  const { now, charger: c } = input;
   const known = socKnown(input.memory, c, now);
   const socFresh = trackFreshness(
     input.memory.socFresh,
     known ? null : 'state of charge unknown',
     known ? input.memory.socAt : null,
   );
-  let mem: FollowMemory = { ...input.memory, socFresh };
-  const idle = (blockedBy: string | null, failsafe: FailsafeReason | null = null): FollowStep => ({
+  const mem: FollowMemory = { ...input.memory, socFresh };
+  const errorW = input.gridW === null ? null : input.targetW - input.gridW;
+  const choice = choose(input, mem, errorW);
+  const held = c.lastCommandedA ?? 0;
+  const probeCycles = choice.probe ? mem.probeCycles + 1 : 0;
+  const probeEnded = mem.probeCycles > 0 && !choice.probe;
+  return {
+    ...choice,
+    errorW: errorW === null ? null : Math.round(errorW),
+    memory: {
+      ...mem,
+      probeCycles,
+      probeEndedAt: probeEnded ? now : mem.probeEndedAt,
+      stepAt: choice.setpointA !== held ? now : mem.stepAt,
+    },
+  };
+}
+
+/** The setpoint of this cycle and why. */
+function choose(input: FollowInput, mem: FollowMemory, errorW: number | null): Choice {
+  const { now, charger: c } = input;
+  const min = c.minCurrentA;
+  const maxDis = c.maxDischargeA ?? 0;
+  const floor = (c.minStateOfChargePct ?? 20) + SOC_MARGIN_PCT;
+  const idle = (blockedBy: string | null, failsafe: FailsafeReason | null = null): Choice => ({
     setpointA: 0,
-    errorW: input.gridW === null ? null : Math.round(targetW - input.gridW),
     blockedBy,
     failsafe,
-    memory: { ...mem, probeSince: null },
   });
   if (!c.vehicleConnected) return idle('no vehicle');
-  if (input.gridFailsafe || input.gridW === null)
-    return idle('failsafe: grid meter stale', 'grid meter stale');
+  if (input.gridFailsafe || errorW === null) return idle('failsafe: grid meter stale', 'grid meter stale');
 
   const perAmpW = c.voltageV * (c.phasesInUse ?? c.phasesWired);
-  const errorW = targetW - input.gridW;
   const flowA = c.powerW !== null ? c.powerW / perAmpW : (c.currentA ?? 0);
   const held = c.lastCommandedA ?? 0;
   const valid = (a: number) => a === 0 || Math.abs(a) >= min - 1e-9;
-  let want: number;
-  if (Math.abs(errorW) < DEADBAND_STEPS * c.resolutionA * perAmpW && valid(held)) want = held;
-  else want = roundSigned(flowA + errorW / perAmpW, c.resolutionA);
-  const out = (setpointA: number, blockedBy: string | null, failsafe: FailsafeReason | null = null) => ({
-    setpointA,
-    errorW: Math.round(errorW),
-    blockedBy,
-    failsafe,
-    memory: mem,
-  });
+  // hold inside the deadband, and until a grid reading taken after the last change arrives (it
+  // would not show the change yet: stepping again would correct the same error twice)
+  const inDeadband = Math.abs(errorW) < DEADBAND_STEPS * c.resolutionA * perAmpW;
+  const oldReading = input.gridReadingAt !== null && mem.stepAt !== null && input.gridReadingAt <= mem.stepAt;
+  const probing = mem.probeCycles > 0 && mem.probeCycles < PROBE_MAX_CYCLES;
+  const socLow = mem.soc !== null && mem.soc <= floor;
+  const probe: Choice = {
+    setpointA: Math.min(min, c.maxCurrentA),
+    blockedBy: 'state of charge unknown',
+    failsafe: 'state of charge unknown',
+    probe: true,
+  };
+  // a probe goes on until a grid reading shows the house with the probe running
+  if (probing && oldReading && mem.socFresh.active && !socLow) return probe;
+  const want =
+    (inDeadband || oldReading) && valid(held) ? held : roundSigned(flowA + errorW / perAmpW, c.resolutionA);
 
   if (want >= 0) {
-    mem = { ...mem, probeSince: null };
-    if (want > c.maxCurrentA) return out(c.maxCurrentA, 'max current');
-    return out(want < min - 1e-9 ? 0 : want, null);
+    if (want > c.maxCurrentA) return { setpointA: c.maxCurrentA, blockedBy: 'max current', failsafe: null };
+    return idleOr(want < min - 1e-9 ? 0 : want);
   }
-
   // a discharge is wanted
-  if (-want < min - 1e-9) {
-    mem = { ...mem, probeSince: null };
-    return out(0, null);
-  }
+  if (-want < min - 1e-9) return idleOr(0);
   if (maxDis < min) return idle('max discharge');
-  if (mem.soc !== null && mem.soc <= floor) return idle('state of charge low');
-  if (socFresh.active) {
+  if (socLow) return idle('state of charge low');
+  if (mem.socFresh.active) {
     // the state of charge is unknown (or not yet 2 fresh cycles back): idle, or probe to read it
     const discharging = held < 0 || flowA < -0.5;
-    const probing = mem.probeSince !== null && now - mem.probeSince < PROBE_MAX_S * 1000;
     const mayStart =
-      mem.probeSince === null &&
+      mem.probeCycles === 0 &&
       !discharging &&
-      Math.abs(want) >= min - 1e-9 &&
-      (mem.lastProbeAt === null || now - mem.lastProbeAt >= PROBE_INTERVAL_S * 1000);
-    if (probing || mayStart) {
-      mem = { ...mem, probeSince: mem.probeSince ?? now, lastProbeAt: mem.probeSince ?? now };
-      return out(Math.min(min, c.maxCurrentA), 'state of charge unknown', 'state of charge unknown');
-    }
+      (mem.probeEndedAt === null || now - mem.probeEndedAt >= PROBE_INTERVAL_S * 1000);
+    if (probing || mayStart) return probe;
     return idle('state of charge unknown', 'state of charge unknown');
   }
-  mem = { ...mem, probeSince: null };
-  if (-want > maxDis) return out(-maxDis, 'max discharge');
-  return out(want, null);
+  if (-want > maxDis) return { setpointA: -maxDis, blockedBy: 'max discharge', failsafe: null };
+  return idleOr(want);
+}
+
+/** A setpoint with nothing blocking it. */
+function idleOr(setpointA: number): Choice {
+  return { setpointA, blockedBy: null, failsafe: null };
 }

@@ -135,10 +135,12 @@ export interface FollowMemory {
   socAt: number | null;
   /** Fail-safe `state of charge unknown` (stale after 3 polls; back after 2 cycles with newer reads). */
   socFresh: FreshnessMemory;
-  /** A probe (a short charge at min_current to read the state of charge) runs since, ms; null if none. */
-  probeSince: number | null;
-  /** Start of the last probe, ms (probes are rate-limited); null if none. */
-  lastProbeAt: number | null;
+  /** Cycles the current probe (a short charge at min_current to read the state of charge) has run; 0 = none. */
+  probeCycles: number;
+  /** When the last probe ended, ms (probes are rate-limited); null if none. */
+  probeEndedAt: number | null;
+  /** The cycle that last changed the setpoint, ms: grid readings up to it do not show the change yet. */
+  stepAt: number | null;
 }
 
 /** Everything the engine remembers between cycles; start with `initialMemory()`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { decide, initialMemory } from '../../src/engine/decide.js';
-import { PROBE_INTERVAL_S } from '../../src/engine/load-follow.js';
+import { PROBE_INTERVAL_S, PROBE_MAX_CYCLES } from '../../src/engine/load-follow.js';
 import type { ChargerInput, ChargerOutput, EngineMemory, SiteInput } from '../../src/engine/types.js';
 
 const T0 = Date.UTC(2026, 0, 15, 18, 0, 0);
@@ -130,6 +130,15 @@ describe('load_follow: the control law', () => {
     expect(out.failsafe).toBeNull();
   });
 
+  it('holds its setpoint until a grid reading taken after its last change arrives (no double correction)', () => {
+    const outs = run([
+      { s: { gridW: 1500 } },
+      { s: { gridW: 1500, gridReadingAt: T0 }, c: { powerW: -1380, lastCommandedA: -6 } }, // the same reading
+      { s: { gridW: 120 }, c: { powerW: -1380, lastCommandedA: -6 } },
+    ]);
+    expect(outs.map(setpoint)).toEqual([-6, -6, -6]);
+  });
+
   it('publishes the grid error as surplus_power (target − grid)', () => {
     expect(once({ gridW: 1500 }).decision.surplus_power).toBe(-1400);
   });
@@ -194,6 +203,15 @@ describe('load_follow: the state of charge', () => {
     expect(outs[0]!.decision.blocked_by).toBe('state of charge unknown');
   });
 
+  it('a probe goes on while the grid reading predates it', () => {
+    const outs = run([
+      { s: { gridW: 1500 }, c: { stateOfCharge: null } },
+      { s: { gridW: 1500, gridReadingAt: T0 }, c: { stateOfCharge: 60, powerW: 1380, lastCommandedA: 6 } },
+      { s: { gridW: 2880 }, c: { stateOfCharge: 60, powerW: 1380, lastCommandedA: 6 } },
+    ]);
+    expect(outs.map(setpoint)).toEqual([6, 6, -6]);
+  });
+
   it('does not probe again when the last state of charge read this plug-in was at the limit', () => {
     const outs = run([
       { s: { gridW: 300 }, c: { stateOfCharge: 22, powerW: -1380, lastCommandedA: -6 } },
@@ -213,16 +231,17 @@ describe('load_follow: the state of charge', () => {
     expect(outs.map(setpoint)).toEqual([0, 0, 6]);
   });
 
-  it('a probe that does not reveal the state of charge ends after 60 s; the next comes after 5 minutes', () => {
+  it('a probe that does not reveal the state of charge ends after 6 cycles; the next comes 5 minutes later', () => {
     const steps = Array.from({ length: 40 }, () => ({
       s: { gridW: 2900 },
       c: { stateOfCharge: null, powerW: 0, lastCommandedA: 0 },
     }));
     const outs = run(steps);
     const probes = outs.map((o) => setpoint(o) === 6);
-    expect(probes.slice(0, 6).every(Boolean)).toBe(true); // 0 … 50 s
-    expect(probes.slice(6, PROBE_INTERVAL_S / 10).some(Boolean)).toBe(false);
-    expect(probes[PROBE_INTERVAL_S / 10]).toBe(true); // again at 300 s
+    expect(probes.slice(0, PROBE_MAX_CYCLES).every(Boolean)).toBe(true); // 0 … 50 s
+    const again = PROBE_MAX_CYCLES + PROBE_INTERVAL_S / 10; // ended at 60 s, again at 360 s
+    expect(probes.slice(PROBE_MAX_CYCLES, again).some(Boolean)).toBe(false);
+    expect(probes[again]).toBe(true);
     expect(outs.every((o) => o.failsafe === 'state of charge unknown')).toBe(true);
   });
 });
