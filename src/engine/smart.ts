@@ -55,6 +55,8 @@ export interface SmartChargerView {
   /** The device's session energy, kWh; null when it reports none. */
   sessionEnergyKWh: number | null;
   maxCurrentA: number;
+  /** The current limit in force on the device, A (power seen under a lower limit says nothing of the car). */
+  limitA: number | null;
   phases: number;
   voltageV: number;
   policy: SmartChargingConfig | null;
@@ -224,7 +226,9 @@ export class SmartController {
     const w = c.powerW ?? 0;
     if (s.lastAt !== null && w > 0) s.integratedKWh += (w / 1000) * ((now - s.lastAt) / 3_600_000);
     s.lastAt = now;
-    if (c.vehicleConnected && w > s.maxPowerW) s.maxPowerW = w;
+    // the car's own maximum shows only while the charger offers the plan's current
+    const offered = c.limitA === null || c.limitA >= c.maxCurrentA - 0.5;
+    if (c.vehicleConnected && offered && w > s.maxPowerW) s.maxPowerW = w;
     const e = c.sessionEnergyKWh;
     if (c.vehicleConnected && s.plugged === false) {
       // plugged in now: the device's session meter may still show the last session until it charges

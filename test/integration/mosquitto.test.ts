@@ -3,6 +3,7 @@ import { OpenEvseSimulator } from '../../src/drivers/openevse/simulator.js';
 import { checkHaDiscovery } from '../helpers/ha-rules.js';
 import { openevseCharger, startHarness } from '../helpers/harness.js';
 import { checkHomieDevice } from '../helpers/homie-rules.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { MOSQUITTO, type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
 import { Recorder } from '../helpers/recorder.js';
 
@@ -81,6 +82,55 @@ suite(title, () => {
     expect(h.logs.find('ignored a retained command on evse2mqtt/garage/set/enabled')).toHaveLength(1);
     await pub.publish('evse2mqtt/garage/set/enabled', '', { retain: true });
     await pub.close();
+    await h.stop({ keepBroker: true });
+  });
+
+  it('keeps a smart plan retained and answers charge now on the MQTT 5 response topic', async () => {
+    const h = await startHarness({
+      brokerUrl: mosq.url,
+      clock: new ManualClock(Date.parse('2026-06-01T20:00:00+02:00')),
+      chargers: [
+        openevseCharger(sim.port, {
+          mode: 'smart',
+          smart_charging: { deadline: '07:00', energy: 10, minimum_energy: 0 },
+        }),
+      ],
+      config: {
+        site: { timezone: 'Europe/Paris' },
+        tariff: {
+          currency: 'EUR',
+          zones: [{ from: '02:00', to: '05:00', price: 0.15 }],
+          default_price: 0.25,
+        },
+      },
+    });
+    // fake time moves until the first read and the control cycle after it have happened
+    await h.clock.runUntil(
+      h.rec.waitJson('evse2mqtt/garage/plan', (v) => v.state === 'PLAN:EXECUTING:STOPPED', {
+        timeoutMs: 10_000,
+      }),
+      500,
+      10_000,
+    );
+    const retained = await Recorder.retained(mosq.url, ['evse2mqtt/garage/plan']);
+    expect(JSON.parse(retained[0]!.payload)).toMatchObject({
+      state: 'PLAN:EXECUTING:STOPPED',
+      next_start: '2026-06-02T02:00:00+02:00',
+    });
+    const v5 = await Recorder.connect(mosq.url, ['client/replies/#'], { protocolVersion: 5 });
+    await v5.publish('evse2mqtt/garage/set', '{"enabled": true}', {
+      properties: { responseTopic: 'client/replies/smart', correlationData: Buffer.from('now-1') },
+    });
+    const reply = await v5.waitFor((m) => m.topic === 'client/replies/smart');
+    expect(JSON.parse(reply.payload)).toMatchObject({ status: 'ok', data: { enabled: true, mode: 'smart' } });
+    await h.clock.runUntil(
+      h.rec.waitJson('evse2mqtt/garage/plan', (v) => v.state === 'PLAN:EXECUTING:OVERRIDDEN', {
+        timeoutMs: 10_000,
+      }),
+      500,
+      10_000,
+    );
+    await v5.close();
     await h.stop({ keepBroker: true });
   });
 

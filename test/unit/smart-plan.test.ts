@@ -46,6 +46,7 @@ function setup(opts: { tariff?: TariffConfig | null; start?: string } = {}) {
     powerW: 0,
     sessionEnergyKWh: 0,
     maxCurrentA: 16,
+    limitA: 16,
     phases: 1,
     voltageV: 230,
     policy: { deadline: '07:00', energy: 11, minimum_energy: 0 },
@@ -105,6 +106,28 @@ describe('smart plan state machine', () => {
     expect(p.state).toBe('PLAN:ENDED:FINISHED');
     expect(p.charged_energy).toBe(11);
     expect(p.considerations).toMatchObject({ needs_charge: false });
+  });
+
+  it('plan power: power drawn under a lower limit says nothing of the car; under max_current it does', () => {
+    const h = setup();
+    h.view.vehicleConnected = true;
+    h.view.charging = true;
+    h.view.powerW = 2300; // 10 A: the limit the device had before smart took over
+    h.view.limitA = 10;
+    h.step();
+    expect(h.plan().slots).toEqual([
+      { start: '2026-06-02T02:00:00+02:00', end: '2026-06-02T04:59:21+02:00', current: 16 },
+    ]);
+    // a car that takes only 2.3 kW at 16 A: the plan follows it (11 kWh need 4 h 47 min)
+    h.view.limitA = 16;
+    h.step();
+    const slots = h.plan().slots as Array<{ start: string; end: string }>;
+    expect(slots.at(-1)).toEqual({
+      start: '2026-06-02T02:00:00+02:00',
+      end: '2026-06-02T05:00:00+02:00',
+      current: 16,
+    });
+    expect(slots[0]!.start).toBe('2026-06-01T20:00:00+02:00');
   });
 
   it('STARTING becomes START_FAILED when the vehicle does not draw within a minute', () => {
