@@ -207,6 +207,7 @@ export class Engine implements ControlHooks {
       powerW: typeof s.power === 'number' ? s.power : null,
       sessionEnergyKWh: typeof s.session_energy === 'number' ? s.session_energy : null,
       maxCurrentA: c.limits().max,
+      limitA: typeof s.charge_current === 'number' ? s.charge_current : null,
       phases: typeof s.phases === 'number' ? s.phases : c.cfg.phases,
       voltageV: c.cfg.voltage,
       policy: c.smartPolicy,
