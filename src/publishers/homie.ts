@@ -1,10 +1,11 @@
 import type { DeviceView } from '../core/device.js';
-import type { EntityDef } from '../core/entities.js';
+import type { ChargerContext, EntityDef } from '../core/entities.js';
 import { homieInstance, homieProperty } from '../core/naming.js';
 import type { CommandResult } from '../core/set-command.js';
 import { VERSION } from '../core/version.js';
 import { MqttConnection } from '../mqtt/connection.js';
 import type { PublisherContext } from './context.js';
+import { type PlanProperty, planProperties } from './homie-plan.js';
 
 /** Homie 4 datatypes. */
 export type HomieDatatype = 'integer' | 'float' | 'boolean' | 'string' | 'enum' | 'datetime';
@@ -74,6 +75,8 @@ export class HomieDevice {
   private readonly node: (typeof NODES)[keyof typeof NODES];
   private announced = false;
   private readonly sent = new Map<string, string>();
+  /** The `plan` node's properties, for chargers that can run smart plans. */
+  private readonly plan: PlanProperty[] | null;
 
   constructor(
     private readonly ctx: PublisherContext,
@@ -85,6 +88,10 @@ export class HomieDevice {
     this.homieId = `${homieInstance(cfg.mqtt.base_topic)}-${device.id}`;
     this.root = `${cfg.homie.base_topic}/${this.homieId}`;
     this.node = NODES[device.kind];
+    this.plan =
+      device.kind === 'charger' && (device.ctx as ChargerContext).modes.includes('smart')
+        ? planProperties(cfg.tariff?.currency ?? null)
+        : null;
     this.conn = new MqttConnection({
       url: ctx.conn.url,
       clientId: `${cfg.mqtt.client_id}-${index}`,
@@ -103,6 +110,9 @@ export class HomieDevice {
     this.conn.on('message', (m: { topic: string; payload: Buffer; retain: boolean }) => void this.onSet(m));
     this.ctx.bus.on(this, 'device.state', ({ id, changed }) => {
       if (id === this.device.id && this.announced) void this.publishValues(changed);
+    });
+    this.ctx.bus.on(this, 'device.plan', ({ id }) => {
+      if (id === this.device.id && this.announced) void this.publishPlan();
     });
     this.ctx.bus.on(this, 'device.availability', ({ id }) => {
       if (id === this.device.id && this.announced) void this.publishState();
@@ -138,7 +148,7 @@ export class HomieDevice {
       ['$name', d.name],
       ['$extensions', ''],
       ['$implementation', implementation(this.ctx.cfg.mqtt.base_topic)],
-      ['$nodes', this.node.id],
+      ['$nodes', this.plan ? `${this.node.id},plan` : this.node.id],
       [`${this.node.id}/$name`, this.node.name],
       [`${this.node.id}/$type`, this.node.type],
       [`${this.node.id}/$properties`, d.entities.map((e) => homieProperty(e.key)).join(',')],
@@ -147,11 +157,19 @@ export class HomieDevice {
       for (const [k, v] of Object.entries(propertyAttributes(e, d.ctx)))
         attrs.push([`${this.node.id}/${homieProperty(e.key)}/${k}`, v]);
     }
+    if (this.plan) {
+      attrs.push(['plan/$name', 'Smart plan'], ['plan/$type', 'Smart-charging plan']);
+      attrs.push(['plan/$properties', this.plan.map((p) => p.id).join(',')]);
+      for (const p of this.plan)
+        for (const [k, v] of Object.entries(p.attrs)) attrs.push([`plan/${p.id}/${k}`, v]);
+    }
     await Promise.all(attrs.map(([t, v]) => this.pub(t, v)));
     await this.publishValues(d.entities.map((e) => e.key));
+    await this.publishPlan();
     const settable = d.entities
       .filter((e) => e.writable?.(d.ctx))
       .map((e) => `${this.root}/${this.node.id}/${homieProperty(e.key)}/set`);
+    for (const p of this.plan ?? []) if (p.patch) settable.push(`${this.root}/plan/${p.id}/set`);
     if (settable.length > 0) await this.conn.subscribe(settable);
     this.announced = true;
     // values that changed while the announcement was under way
@@ -179,8 +197,34 @@ export class HomieDevice {
     await Promise.all(jobs);
   }
 
+  /** The plan node's values (none until the engine published a plan). */
+  private async publishPlan(): Promise<void> {
+    const plan = this.device.plan;
+    if (!this.plan || !plan) return;
+    const jobs: Array<Promise<void>> = [];
+    for (const p of this.plan) {
+      const topic = `plan/${p.id}`;
+      const v = p.value(plan);
+      if (this.sent.get(topic) === v) continue;
+      this.sent.set(topic, v);
+      jobs.push(this.pub(topic, v));
+    }
+    await Promise.all(jobs);
+  }
+
   private async onSet(m: { topic: string; payload: Buffer; retain: boolean }): Promise<void> {
     if (m.retain) return;
+    const planPrefix = `${this.root}/plan/`;
+    if (this.plan && m.topic.startsWith(planPrefix) && m.topic.endsWith('/set') && this.device.set) {
+      const prop = this.plan.find((p) => `${planPrefix}${p.id}/set` === m.topic);
+      if (!prop?.patch) return;
+      const result = await this.device.set(
+        { smart_charging: prop.patch(m.payload.toString('utf8')) },
+        { source: 'homie', rawTopic: false },
+      );
+      this.respond(this.device.id, result);
+      return;
+    }
     const prefix = `${this.root}/${this.node.id}/`;
     if (!m.topic.startsWith(prefix) || !m.topic.endsWith('/set')) return;
     const prop = m.topic.slice(prefix.length, -'/set'.length);

@@ -9,6 +9,7 @@ import { OpenEvseSimulator } from '../../src/drivers/openevse/simulator.js';
 import { bridgeClientId } from '../../src/drivers/openevse/wire.js';
 import { checkHaDiscovery } from '../helpers/ha-rules.js';
 import { type Harness, openevseCharger, startHarness } from '../helpers/harness.js';
+import { checkHomieDevice } from '../helpers/homie-rules.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { Recorder } from '../helpers/recorder.js';
 
@@ -217,7 +218,7 @@ describe('smart charging with the OpenEVSE simulator and a fake clock', () => {
     expect(p.estimated_cost).toBeCloseTo(7 * 0.04, 2);
   });
 
-  it('announces the plan entities to Home Assistant, following every checkable rule', async () => {
+  it('announces the plan to Home Assistant and Homie, following every checkable rule; its policy is settable from both', async () => {
     await start('2026-06-01T20:00:00+02:00', {
       mode: 'smart',
       smart_charging: { deadline: '07:00', energy: 7, minimum_energy: 0 },
@@ -250,8 +251,30 @@ describe('smart charging with the OpenEVSE simulator and a fake clock', () => {
     const all = [...retained, ...live.map((m) => ({ ...m, retain: false }))].map((m, i) => ({ ...m, i }));
     expect(checkHaDiscovery(all)).toEqual([]);
 
+    // Homie: a `plan` node beside `charger`, following every checkable rule, its policy settable
+    await h.clock.runUntil(
+      h.rec.waitFor(
+        (m) => m.topic === 'homie/evse2mqtt-garage/plan/state' && m.payload === 'PLAN:EXECUTING:STOPPED',
+      ),
+    );
+    const homie = h.rec.messages.map((m) => ({ ...m, retain: true }));
+    expect(checkHomieDevice(homie, 'evse2mqtt-garage')).toEqual([]);
+    const homieRetained = await Recorder.retained(h.url, ['homie/evse2mqtt-garage/#']);
+    const hget = (t: string) => homieRetained.find((m) => m.topic === `homie/evse2mqtt-garage/${t}`)?.payload;
+    expect(hget('$nodes')).toBe('charger,plan');
+    expect(hget('plan/next-start')).toBe('2026-06-02T02:00:00+02:00');
+    expect(hget('plan/estimated-cost/$unit')).toBe('EUR');
+    expect(hget('plan/energy/$settable')).toBe('true');
+    let since = h.rec.mark();
+    await h.rec.publish('homie/evse2mqtt-garage/plan/energy/set', 'lots');
+    const bad = await h.rec.waitJson<Response>('evse2mqtt/garage/response', () => true, { since });
+    expect(bad.error).toMatch(/smart_charging.energy/);
+    since = h.rec.mark();
+    await h.rec.publish('homie/evse2mqtt-garage/plan/energy/set', '9.5');
+    await h.clock.runUntil(h.rec.waitJson<Plan>(PLAN, (v) => v.energy === 9.5, { since }));
+
     // the text entity's command template writes the policy
-    const since = h.rec.mark();
+    since = h.rec.mark();
     const template = cfg('text', 'deadline').command_template as string;
     await h.rec.publish('evse2mqtt/garage/set', template.replace('{{ value }}', '06:30'));
     const r = await h.rec.waitJson<Response>('evse2mqtt/garage/response', () => true, { since });
