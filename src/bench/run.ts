@@ -1,0 +1,151 @@
+/**
+ * `npm run bench`: what evse2mqtt costs. For each N (default 1, 100, 1000) it starts N simulated
+ * chargers of the four types in simulator-host processes, then (1) the bridge as in production
+ * (`node dist/cli.js`, embedded broker, Home Assistant discovery on, Homie off) and measures
+ * start-up, steady-state CPU and RSS, push and command latency; (2) the baseline loop (same
+ * polling and publishing, no bridge logic); (3) at the Homie sizes, the bridge with Homie on.
+ * Before that, the floor: a bare broker's own publish → delivery time. Prints a table and writes
+ * `<out>/results.json`. Options: --n 1,100,1000 --homie-n 1000 --poll 5 --warmup 5 --window 20
+ * --samples 200 --interval 20 --per-host 500 --out data/bench --profile (bridge under --cpu-prof).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { forkBench, killAll, ROOT, SimHosts, stopChild } from './children.js';
+import { simSpec } from './common.js';
+import { measureFloor } from './floor.js';
+import { type BenchResults, checkTargets, formatTables } from './report.js';
+import { type Plan, runBaseline, runBridge, say } from './scenario.js';
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      n: { type: 'string', default: '1,100,1000' },
+      'homie-n': { type: 'string', default: '1000' },
+      poll: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '5' },
+      window: { type: 'string', default: '20' },
+      samples: { type: 'string', default: '200' },
+      interval: { type: 'string', default: '20' },
+      'per-host': { type: 'string', default: '500' },
+      out: { type: 'string', default: path.join(ROOT, 'data', 'bench') },
+      profile: { type: 'boolean', default: false },
+    },
+  });
+  const list = (s: string) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)
+      .map(Number)
+      .filter(Number.isFinite);
+  return {
+    ns: list(values.n),
+    homieNs: new Set(list(values['homie-n'])),
+    perHost: Number(values['per-host']),
+    plan: {
+      pollS: Number(values.poll),
+      warmupS: Number(values.warmup),
+      windowS: Number(values.window),
+      samples: Number(values.samples),
+      sampleChargers: 50,
+      intervalMs: Number(values.interval),
+      outDir: path.resolve(values.out),
+      profile: values.profile,
+    } satisfies Plan,
+  };
+}
+
+function machine(): Record<string, unknown> {
+  return {
+    cpus: os.availableParallelism(),
+    cpu_model: os.cpus()[0]?.model ?? 'unknown',
+    ram_gb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    load_average_at_start: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    date: new Date().toISOString(),
+  };
+}
+
+async function bareFloor() {
+  const broker = forkBench('broker');
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      broker.once('message', (m: { port: number }) => resolve(m.port));
+      broker.once('exit', () => reject(new Error('the floor broker exited')));
+    });
+    return await measureFloor(`mqtt://127.0.0.1:${port}`, 1000, 5);
+  } finally {
+    await stopChild(broker, 2000);
+  }
+}
+
+async function main(): Promise<void> {
+  const { ns, homieNs, perHost, plan } = options();
+  mkdirSync(plan.outDir, { recursive: true });
+  const started = Date.now();
+  const m = machine();
+  say(`evse2mqtt benchmark: N = ${ns.join(', ')}; Homie on at N = ${[...homieNs].join(', ') || 'none'}`);
+  say(
+    `machine: ${m.cpus} CPUs (${m.cpu_model}), ${m.ram_gb} GB RAM, Node ${m.node}; output in ${plan.outDir}`,
+  );
+  say('floor: bare Aedes process, QoS 1 publish -> delivery, 1000 samples');
+  const floor = await bareFloor();
+  say(`floor: p50 ${floor.p50.toFixed(3)} ms, p99 ${floor.p99.toFixed(3)} ms`);
+  const runs: BenchResults['runs'] = [];
+  const clockOffsets: BenchResults['clockOffsets'] = [];
+  for (const n of ns) {
+    const hosts = new SimHosts();
+    try {
+      say(`N=${n}: starting ${n} simulators in ${Math.ceil(n / perHost)} process(es)`);
+      let lastShown = 0;
+      await hosts.start(
+        Array.from({ length: n }, (_, i) => simSpec(i)),
+        perHost,
+        (k) => {
+          if (k === n || k - lastShown >= Math.max(1, Math.floor(n / 5))) {
+            lastShown = k;
+            say(`N=${n}: starting simulators… ${k}/${n}`);
+          }
+        },
+      );
+      for (const o of await hosts.clockOffsets()) {
+        clockOffsets.push({ n, ...o });
+        say(
+          `N=${n}: simulator host clock offset ${(o.offset * 1000).toFixed(0)} µs (± ${((o.rtt / 2) * 1000).toFixed(0)} µs)`,
+        );
+      }
+      const vehicles = new Map<string, boolean>();
+      runs.push(await runBridge(hosts, vehicles, false, plan));
+      runs.push(await runBaseline(hosts, plan));
+      if (homieNs.has(n)) runs.push(await runBridge(hosts, vehicles, true, plan));
+    } finally {
+      await hosts.stop();
+    }
+  }
+  const partial = {
+    machine: m,
+    plan: { ...plan, ns, homieNs: [...homieNs], perHost },
+    floor,
+    clockOffsets,
+    runs,
+  };
+  const results: BenchResults = { ...partial, targets: checkTargets(partial) };
+  const file = path.join(plan.outDir, 'results.json');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  say('');
+  say(formatTables(results));
+  say('');
+  say(`results: ${file} (total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: Error) => {
+    process.stderr.write(`benchmark failed: ${e.stack ?? e.message}\n`);
+    killAll();
+    process.exit(1);
+  },
+);
