@@ -181,7 +181,9 @@ export class HomeAssistantPublisher {
   constructor(private readonly ctx: PublisherContext) {}
 
   start(): void {
-    this.ctx.bus.on(this, 'device.info', () => void this.publishAll(false));
+    // only the device whose info changed: recomputing every device's discovery here made start-up
+    // quadratic in the number of chargers (BENCHMARKS.md, 1000 chargers)
+    this.ctx.bus.on(this, 'device.info', ({ id }) => void this.publishDevice(id));
   }
 
   stop(): void {
@@ -203,9 +205,21 @@ export class HomeAssistantPublisher {
   }
 
   /** Publishes the configs that changed (all when `force`). */
-  async publishAll(force: boolean): Promise<void> {
+  publishAll(force: boolean): Promise<void> {
+    return this.publishChanged(this.wanted(), force);
+  }
+
+  /** Publishes the changed configs of one device (its info changed). */
+  publishDevice(id: string): Promise<void> {
+    const d = this.ctx.device(id);
+    if (!d) return Promise.resolve();
+    const configs = new Map(deviceDiscovery(this.ctx.cfg, d).map((m) => [m.topic, json(m.payload)] as const));
+    return this.publishChanged(configs, false);
+  }
+
+  private async publishChanged(configs: ReadonlyMap<string, string>, force: boolean): Promise<void> {
     const jobs: Array<Promise<void>> = [];
-    for (const [topic, payload] of this.wanted()) {
+    for (const [topic, payload] of configs) {
       if (!force && this.published.get(topic) === payload) continue;
       this.published.set(topic, payload);
       jobs.push(this.ctx.conn.publish(topic, payload, { retain: true }));
