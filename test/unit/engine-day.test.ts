@@ -224,14 +224,8 @@ function simulateDay(): DayStats {
 }
 
 describe('a simulated day', () => {
-  const began = performance.now();
+  // 5040 cycles; how fast they run is the benchmark's business (npm run bench), not a test's
   const s = simulateDay();
-  const tookMs = performance.now() - began;
-
-  it('runs 5040 cycles in well under a second', () => {
-    // About 0.25 s measured under jest; the bound leaves room for slow CI machines.
-    expect(tookMs).toBeLessThan(1000);
-  });
 
   it('never overruns the 25 A fuse on any phase in any step', () => {
     expect(s.overruns).toBe(0);
