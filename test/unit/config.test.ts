@@ -294,6 +294,22 @@ describe('invalid configurations stop start-up with the key path and the reason'
     );
   });
 
+  it('warns when load_follow may never discharge (max_discharge_current 0)', () => {
+    const r = validateConfig(
+      {
+        chargers: [
+          { id: 'v2h', type: 'wallbox-quasar', host: '10.0.0.9', max_current: 32, mode: 'load_follow' },
+        ],
+        meters: [{ id: 'g', role: 'grid', type: 'mqtt', topic: 'x' }],
+      },
+      {},
+    );
+    expect(r.problems).toEqual([]);
+    expect(r.warnings).toContain(
+      'chargers[0].max_discharge_current: 0 with mode load_follow: it only charges from export and never discharges',
+    );
+  });
+
   it('warns when site.max_current relies on a charger without a watchdog', () => {
     const r = validateConfig({ site: { max_current: 40 }, chargers: [charger()] }, {});
     expect(r.problems).toEqual([]);
