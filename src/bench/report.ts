@@ -13,6 +13,8 @@ export interface BenchResults {
   floor: Stats;
   clockOffsets: Array<{ n: number; offset: number; rtt: number }>;
   runs: Array<BridgeRun | BaselineRun>;
+  /** Runs that did not complete, and why. */
+  failures: Array<{ run: string; n: number; error: string }>;
   targets: Array<{ target: string; value: string; met: boolean }>;
 }
 
@@ -120,6 +122,9 @@ export function formatTables(res: BenchResults): string {
     '',
     pad(detail),
     '',
+    ...(res.failures.length > 0
+      ? ['failed runs:', ...res.failures.map((x) => `  ${x.run}: ${x.error}`), '']
+      : []),
     'targets (issue 10):',
     targets,
   ].join('\n');

@@ -96,6 +96,7 @@ async function main(): Promise<void> {
   say(`floor: p50 ${floor.p50.toFixed(3)} ms, p99 ${floor.p99.toFixed(3)} ms`);
   const runs: BenchResults['runs'] = [];
   const clockOffsets: BenchResults['clockOffsets'] = [];
+  const failures: BenchResults['failures'] = [];
   for (const n of ns) {
     const hosts = new SimHosts();
     try {
@@ -118,9 +119,19 @@ async function main(): Promise<void> {
         );
       }
       const vehicles = new Map<string, boolean>();
-      runs.push(await runBridge(hosts, vehicles, false, plan));
-      runs.push(await runBaseline(hosts, plan));
-      if (homieNs.has(n)) runs.push(await runBridge(hosts, vehicles, true, plan));
+      // a run that fails is reported as such; the others still run
+      const attempt = async (name: string, fn: () => Promise<BenchResults['runs'][number]>) => {
+        try {
+          runs.push(await fn());
+        } catch (e) {
+          say(`${name}: FAILED: ${(e as Error).message}`);
+          failures.push({ run: name, n, error: (e as Error).message });
+        }
+      };
+      await attempt(`N=${n} bridge`, () => runBridge(hosts, vehicles, false, plan));
+      await attempt(`N=${n} baseline`, () => runBaseline(hosts, plan));
+      if (homieNs.has(n))
+        await attempt(`N=${n} bridge, Homie on`, () => runBridge(hosts, vehicles, true, plan));
     } finally {
       await hosts.stop();
     }
@@ -131,6 +142,7 @@ async function main(): Promise<void> {
     floor,
     clockOffsets,
     runs,
+    failures,
   };
   const results: BenchResults = { ...partial, targets: checkTargets(partial) };
   const file = path.join(plan.outDir, 'results.json');
