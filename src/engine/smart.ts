@@ -90,6 +90,8 @@ interface Session {
   maxPowerW: number;
   deadline: number | null;
   policyKey: string | null;
+  /** The policy deadline ("HH:MM") the plan was made for. */
+  planDeadline: string | null;
   priceVersion: number;
   plan: PlanResult | null;
   planPowerW: number;
@@ -114,6 +116,7 @@ const fresh = (): Session => ({
   maxPowerW: 0,
   deadline: null,
   policyKey: null,
+  planDeadline: null,
   priceVersion: -1,
   plan: null,
   planPowerW: 0,
@@ -348,8 +351,7 @@ export class SmartController {
   ): void {
     const power = this.planPower(s, c);
     const version = this.deps.priceVersion();
-    const deadlineChanged =
-      s.policyKey !== null && s.plan !== null && JSON.parse(s.policyKey).deadline !== policy.deadline;
+    const deadlineChanged = s.planDeadline !== null && s.plan !== null && s.planDeadline !== policy.deadline;
     let reason: string | null = null;
     if (s.plan === null) reason = 'new plan';
     else if (s.policyKey !== key) reason = deadlineChanged ? 'deadline changed' : 'policy changed';
@@ -374,6 +376,7 @@ export class SmartController {
       prices,
     });
     s.policyKey = key;
+    s.planDeadline = policy.deadline;
     s.failed = false;
     s.finished = false;
     s.priceVersion = version;
