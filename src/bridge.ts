@@ -151,9 +151,10 @@ export class Bridge {
       clock: this.clock,
       log: this.loggers.log.child({ module: 'mqtt' }),
     });
-    for (const c of cfg.chargers) {
+    for (const [i, c] of cfg.chargers.entries()) {
       this.chargers.push(
         new ChargerRuntime({
+          pollPhase: i / cfg.chargers.length,
           cfg: c,
           type: chargerType(c.type),
           bus: this.bus,

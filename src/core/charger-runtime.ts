@@ -31,6 +31,12 @@ export interface RuntimeDeps {
   instance: string;
   store: StateStore;
   control: ControlHooks;
+  /**
+   * Where in the poll interval this charger's polls fall, as a fraction in [0, 1) (default 0).
+   * The bridge spreads its chargers evenly, so a thousand chargers do not all poll in the same
+   * few hundred ms (a burst that commands and pushes would queue behind).
+   */
+  pollPhase?: number;
 }
 
 const MAX_BACKOFF_MS = 60_000;
@@ -76,6 +82,8 @@ export class ChargerRuntime implements DeviceView {
   private lastFailure?: string;
   private availabilityKnown = false;
   private pollTimer?: TimerHandle;
+  /** Clock time of this charger's poll slot 0: polls fall on anchor + k × poll_interval. */
+  private pollAnchor = 0;
   private availTimer?: TimerHandle;
   private readInFlight?: Promise<void>;
   private queue: Promise<unknown> = Promise.resolve();
@@ -123,6 +131,8 @@ export class ChargerRuntime implements DeviceView {
   /** Starts polling. */
   start(): void {
     this.stopped = false;
+    const phase = Math.min(Math.max(this.deps.pollPhase ?? 0, 0), 1);
+    this.pollAnchor = this.deps.clock.now() + Math.floor(phase * this.cfg.poll_interval * 1000);
     void this.poll();
   }
 
@@ -223,10 +233,21 @@ export class ChargerRuntime implements DeviceView {
     const pollMs = this.cfg.poll_interval * 1000;
     try {
       await this.refresh();
-      this.schedule(pollMs);
+      this.schedule(this.untilNextSlot(pollMs));
     } catch {
       this.schedule(backoff(pollMs, this.failures, MAX_BACKOFF_MS));
     }
+  }
+
+  /**
+   * Time to this charger's next poll slot at least half an interval away: polls stay on their
+   * slots (no drift by read time), and the first one after start or an outage lands on the
+   * charger's phase.
+   */
+  private untilNextSlot(pollMs: number): number {
+    const earliest = this.deps.clock.now() + pollMs / 2;
+    const k = Math.ceil((earliest - this.pollAnchor) / pollMs);
+    return this.pollAnchor + k * pollMs - this.deps.clock.now();
   }
 
   private schedule(ms: number): void {
