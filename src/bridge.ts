@@ -8,6 +8,7 @@ import { type ControlHooks, plainControl } from './core/control.js';
 import type { DeviceView } from './core/device.js';
 import { createLogger, type LoggerBundle } from './core/logger.js';
 import { homieInstance } from './core/naming.js';
+import { pollPhase } from './core/poll-slots.js';
 import { StateStore } from './core/state-store.js';
 import { chargerType } from './drivers/registry.js';
 import { Engine } from './engine/engine.js';
@@ -154,7 +155,7 @@ export class Bridge {
     for (const [i, c] of cfg.chargers.entries()) {
       this.chargers.push(
         new ChargerRuntime({
-          pollPhase: i / cfg.chargers.length,
+          pollPhase: pollPhase(i, cfg.chargers.length),
           cfg: c,
           type: chargerType(c.type),
           bus: this.bus,

@@ -5,7 +5,8 @@
  * driver makes per poll (OpenEVSE GET /status, TechnoVE GET /station/get/info, pulsatrix the four
  * GET /api/v1/*, Quasar the same Modbus register blocks), plus the WebSocket push channels of
  * OpenEVSE and pulsatrix; after each poll or push one retained QoS 1 JSON state per charger.
- * Each charger polls again `pollMs` after its read completed, as the bridge does.
+ * Polls are scheduled as the bridge schedules them: charger i of N on the slots
+ * start + (pollPhase(i, N) + k) × pollMs, so both spread the same load over the interval.
  */
 import http from 'node:http';
 import net, { type Socket } from 'node:net';
@@ -13,6 +14,7 @@ import { Aedes } from 'aedes';
 import ModbusRTU from 'modbus-serial';
 import mqtt, { type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
+import { pollPhase } from '../core/poll-slots.js';
 import { API_BASE, parseDeviceJson, TOPICS, WS_PATH } from '../drivers/pulsatrix/wire.js';
 import { PATHS } from '../drivers/technove/wire.js';
 import { READ_BLOCKS } from '../drivers/wallbox-quasar/registers.js';
@@ -114,8 +116,10 @@ async function run(cfg: BaselineStart): Promise<void> {
       .publishAsync(`${cfg.baseTopic}/${id}`, JSON.stringify(state), { qos: 1, retain: true })
       .catch(() => {});
 
-  for (const sim of cfg.sims) {
+  const start = Date.now();
+  for (const [i, sim] of cfg.sims.entries()) {
     const read = reader(sim);
+    const anchor = start + Math.floor(pollPhase(i, cfg.sims.length) * cfg.pollMs);
     let state: Record<string, unknown> = {};
     listen(sim, (frame) => {
       state = { ...state, ...frame };
@@ -128,7 +132,9 @@ async function run(cfg: BaselineStart): Promise<void> {
       } catch {
         /* a failed poll is retried at the next interval */
       }
-      setTimeout(() => void poll(), cfg.pollMs);
+      // the next slot at least half an interval away, like ChargerRuntime
+      const k = Math.ceil((Date.now() + cfg.pollMs / 2 - anchor) / cfg.pollMs);
+      setTimeout(() => void poll(), anchor + k * cfg.pollMs - Date.now());
     };
     void poll();
   }

@@ -6,7 +6,8 @@
  * polling and publishing, no bridge logic); (3) at the Homie sizes, the bridge with Homie on.
  * Before that, the floor: a bare broker's own publish → delivery time. Prints a table and writes
  * `<out>/results.json`. Options: --n 1,100,1000 --homie-n 1000 --poll 5 --warmup 5 --window 20
- * --samples 200 --interval 20 --per-host 500 --out data/bench --profile (bridge under --cpu-prof).
+ * --samples 200 --interval 20 --per-host 500 --out data/bench --profile (bridge under --cpu-prof) --node-args=--trace-gc
+ * (more node options for the bridge process).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -31,6 +32,7 @@ function options() {
       'per-host': { type: 'string', default: '500' },
       out: { type: 'string', default: path.join(ROOT, 'data', 'bench') },
       profile: { type: 'boolean', default: false },
+      'node-args': { type: 'string', default: '' },
     },
   });
   const list = (s: string) =>
@@ -53,6 +55,7 @@ function options() {
       intervalMs: Number(values.interval),
       outDir: path.resolve(values.out),
       profile: values.profile,
+      nodeArgs: values['node-args'].split(' ').filter(Boolean),
     } satisfies Plan,
   };
 }

@@ -37,6 +37,8 @@ export interface Plan {
   outDir: string;
   /** Run the bridge under `node --cpu-prof`. */
   profile: boolean;
+  /** More node options for the bridge process (e.g. --trace-gc). */
+  nodeArgs: string[];
 }
 
 /** Steady-state cost over the window. */
@@ -146,9 +148,10 @@ export async function runBridge(
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'evse2mqtt-bench-'));
   const configFile = path.join(plan.outDir, `${tag}.yaml`);
   writeFileSync(configFile, bridgeConfig(sims, port, dataDir, homie, plan.pollS));
-  const nodeArgs = plan.profile
-    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(plan.outDir, `prof-${tag}`)}`]
-    : [];
+  const nodeArgs = [
+    ...plan.nodeArgs,
+    ...(plan.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(plan.outDir, `prof-${tag}`)}`] : []),
+  ];
   say(`${label}: starting the bridge (log: ${path.join(plan.outDir, `${tag}.log`)})`);
   const t0 = now();
   const bridge = spawnBridge(configFile, path.join(plan.outDir, `${tag}.log`), nodeArgs);

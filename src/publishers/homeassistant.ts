@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
 import type { Config } from '../config/types.js';
 import type { DeviceView } from '../core/device.js';
 import type { ChargerContext, EntityDef, HaComponent } from '../core/entities.js';
@@ -176,7 +178,14 @@ function shape(e: EntityDef<any>, component: HaComponent, d: DeviceView): Record
  * retained configs read back (Zigbee2MQTT does the same), everything again on HA's birth message.
  */
 export class HomeAssistantPublisher {
+  /** Digest of what each discovery topic holds: a digest, not the payload (~30 MB at 1000 chargers). */
   private published = new Map<string, string>();
+  /**
+   * Discovery publishes in flight at once. At 1000 chargers start-up publishes ~30 000 configs:
+   * all at once they sat in the client's and the broker's buffers together and set the process's
+   * peak memory (BENCHMARKS.md).
+   */
+  private readonly limit = pLimit(64);
 
   constructor(private readonly ctx: PublisherContext) {}
 
@@ -201,7 +210,7 @@ export class HomeAssistantPublisher {
 
   /** Seeds what the broker already holds (retained configs read at start). */
   seed(retained: ReadonlyMap<string, string>): void {
-    this.published = new Map(retained);
+    this.published = new Map([...retained].map(([topic, payload]) => [topic, digest(payload)]));
   }
 
   /** Publishes the configs that changed (all when `force`). */
@@ -220,11 +229,17 @@ export class HomeAssistantPublisher {
   private async publishChanged(configs: ReadonlyMap<string, string>, force: boolean): Promise<void> {
     const jobs: Array<Promise<void>> = [];
     for (const [topic, payload] of configs) {
-      if (!force && this.published.get(topic) === payload) continue;
-      this.published.set(topic, payload);
-      jobs.push(this.ctx.conn.publish(topic, payload, { retain: true }));
+      const d = digest(payload);
+      if (!force && this.published.get(topic) === d) continue;
+      this.published.set(topic, d);
+      jobs.push(this.limit(() => this.ctx.conn.publish(topic, payload, { retain: true })));
     }
     await Promise.all(jobs);
     if (jobs.length > 0) this.ctx.log.debug({ count: jobs.length }, 'Home Assistant discovery published');
   }
+}
+
+/** A short digest of a payload, to tell whether a topic already holds it. */
+function digest(payload: string): string {
+  return createHash('sha1').update(payload).digest('base64');
 }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { Logger } from 'pino';
 import { trackIo } from '../core/activity.js';
 import type { Clock } from '../core/clock.js';
-import { HttpError, type HttpReply } from './http.js';
+import { HttpError, type HttpReply, networkReason, parseJsonBody, rawRequest } from './http.js';
 
 /** Hash algorithms of RFC 7616 we speak (no `-sess` variants, no userhash). */
 export type DigestAlgorithm = 'MD5' | 'SHA-256';
@@ -156,56 +156,29 @@ export class DigestHttpClient {
     const timer = this.opts.clock.setTimeout(() => ctrl.abort(), this.opts.timeoutMs);
     const started = Date.now();
     try {
-      const res = await trackIo(this.raw(path, authorization, ctrl.signal));
-      let json: unknown;
-      try {
-        json = res.text.length > 0 ? JSON.parse(res.text) : undefined;
-      } catch {
-        json = undefined;
-      }
+      const res = await trackIo(
+        rawRequest(new URL(path, this.opts.baseUrl), {
+          method: 'GET',
+          agent: this.agent,
+          signal: ctrl.signal,
+          headers: authorization ? { Authorization: authorization } : {},
+        }),
+      );
       this.opts.log.debug({ method: 'GET', path, status: res.status, ms: Date.now() - started }, 'http');
-      return { ...res, json };
+      const www = res.headers['www-authenticate'];
+      return {
+        status: res.status,
+        text: res.text,
+        json: parseJsonBody(res.text),
+        ...(www ? { wwwAuthenticate: www } : {}),
+      };
     } catch (e) {
       if (ctrl.signal.aborted) {
         throw new HttpError(`GET ${path}: no answer within ${this.opts.timeoutMs / 1000} s`);
       }
-      const code = (e as { code?: string }).code;
-      const reason =
-        code === 'ECONNREFUSED'
-          ? 'connection refused (is the device on and the host/port right?)'
-          : code === 'ECONNRESET'
-            ? 'connection reset by the device'
-            : (e as Error).message;
-      throw new HttpError(`GET ${path}: ${reason}`);
+      throw new HttpError(`GET ${path}: ${networkReason(e)}`);
     } finally {
       this.opts.clock.clearTimeout(timer);
     }
-  }
-
-  private raw(
-    path: string,
-    authorization: string | undefined,
-    signal: AbortSignal,
-  ): Promise<{ status: number; text: string; wwwAuthenticate?: string }> {
-    return new Promise((resolve, reject) => {
-      const req = http.get(
-        new URL(path, this.opts.baseUrl),
-        { agent: this.agent, signal, headers: authorization ? { Authorization: authorization } : {} },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const www = res.headers['www-authenticate'];
-            resolve({
-              status: res.statusCode ?? 0,
-              text: Buffer.concat(chunks).toString('utf8'),
-              ...(www ? { wwwAuthenticate: www } : {}),
-            });
-          });
-        },
-      );
-      req.on('error', reject);
-    });
   }
 }
