@@ -54,20 +54,39 @@ export interface RawReply {
   headers: http.IncomingHttpHeaders;
 }
 
+/** Options of one raw request. */
+export interface RawRequestOptions {
+  method: string;
+  headers: http.OutgoingHttpHeaders;
+  body?: string;
+  signal: AbortSignal;
+  agent?: http.Agent;
+}
+
+/** Methods a client may send again when the first attempt is lost (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+
 /**
  * One request with node:http(s): no redirects followed, the body read as UTF-8 text, rejected on
  * network errors and when `signal` aborts. Shared by HttpClient and DigestHttpClient.
+ *
+ * A kept-alive connection that the device closes as idle just as the next request goes out resets
+ * that request (likely when the device's idle timeout equals the poll interval, 5 s for both in
+ * node's HTTP server). Such a request never reached the device, so an idempotent one is sent once
+ * more on a new connection (RFC 9112 §9.3.1) instead of failing the poll.
  */
-export function rawRequest(
-  url: URL,
-  opts: {
-    method: string;
-    headers: http.OutgoingHttpHeaders;
-    body?: string;
-    signal: AbortSignal;
-    agent?: http.Agent;
-  },
-): Promise<RawReply> {
+export async function rawRequest(url: URL, opts: RawRequestOptions): Promise<RawReply> {
+  try {
+    return await rawOnce(url, opts);
+  } catch (e) {
+    if (!(e as StaleSocketError).staleSocket || !IDEMPOTENT.has(opts.method) || opts.signal.aborted) throw e;
+    return rawOnce(url, opts);
+  }
+}
+
+type StaleSocketError = Error & { staleSocket?: boolean };
+
+function rawOnce(url: URL, opts: RawRequestOptions): Promise<RawReply> {
   return new Promise((resolve, reject) => {
     const mod = url.protocol === 'https:' ? https : http;
     const req = mod.request(
@@ -94,7 +113,10 @@ export function rawRequest(
         );
       },
     );
-    req.on('error', reject);
+    req.on('error', (e: StaleSocketError & { code?: string }) => {
+      if (req.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) e.staleSocket = true;
+      reject(e);
+    });
     req.end(opts.body);
   });
 }
