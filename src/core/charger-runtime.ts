@@ -69,6 +69,9 @@ export class ChargerRuntime implements DeviceView {
   smartPolicy: SmartChargingConfig | null;
   /** Set by the engine: the smart-charging plan (`<base>/<id>/plan`). */
   plan: Record<string, unknown> | null = null;
+  /** JSON of `decision` and `plan`, to tell a change without serialising the old one again. */
+  private decisionJson = 'null';
+  private planJson = 'null';
 
   private driver?: ChargerDriver;
   private reading?: ChargerReading;
@@ -186,15 +189,21 @@ export class ChargerRuntime implements DeviceView {
 
   /** Sets the fail-safe reason and the engine's decision; republishes when they change. */
   setEngineState(failsafe: string | null, decision: Record<string, unknown> | null): void {
+    // every control cycle sets every charger's; most cycles change nothing to publish
+    const json = JSON.stringify(decision);
+    if (failsafe === this.failsafe && json === this.decisionJson) return;
     this.failsafe = failsafe;
     this.decision = decision;
+    this.decisionJson = json;
     this.publish();
   }
 
   /** Sets the smart-charging plan; publishes it when it changed. */
   setPlan(plan: Record<string, unknown>): void {
-    if (JSON.stringify(plan) === JSON.stringify(this.plan)) return;
+    const json = JSON.stringify(plan);
+    if (json === this.planJson) return;
     this.plan = plan;
+    this.planJson = json;
     this.deps.bus.emit('device.plan', { id: this.id, plan });
   }
 
@@ -629,9 +638,7 @@ export class ChargerRuntime implements DeviceView {
   private publish(): void {
     const state = this.buildState();
     if (!state) return;
-    const changed = Object.keys(state).filter(
-      (k) => JSON.stringify(state[k]) !== JSON.stringify(this.state[k]),
-    );
+    const changed = Object.keys(state).filter((k) => !sameValue(state[k], this.state[k]));
     if (changed.length === 0) return;
     this.state = state;
     this.deps.bus.emit('device.state', { id: this.id, state, changed });
@@ -651,4 +658,11 @@ export function changedKeys(a: Targets, b: Targets): Set<string> {
   if (b.phases !== undefined && a.phases !== b.phases) out.add('phases');
   for (const [k, v] of Object.entries(b.extra)) if (a.extra[k] !== v) out.add(k);
   return out;
+}
+
+/** Equal state values: scalars by value, objects (the decision) by their JSON. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b || (Number.isNaN(a) && Number.isNaN(b))) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -133,9 +133,10 @@ export class Engine implements ControlHooks {
         this.memory,
       );
       this.memory = result.memory;
+      const byId = new Map(chargers.map((c) => [c.id, c]));
       await Promise.all(
         result.outputs.map(async (out) => {
-          const c = chargers.find((x) => x.id === out.id);
+          const c = byId.get(out.id);
           if (!c) return;
           const planned = this.smartTargets.get(c.id);
           if (c.mode === 'smart' && planned) {
