@@ -1,5 +1,5 @@
-/** Poll slots per interval: 50, i.e. one every 100 ms at a 5 s poll (see pollPhase). */
-export const POLL_SLOTS = 50;
+/** Poll slots per interval: 100, i.e. one every 50 ms at a 5 s poll (see pollPhase). */
+export const POLL_SLOTS = 100;
 
 /**
  * Where charger `index` of `count` polls within the interval, as a fraction: the chargers are

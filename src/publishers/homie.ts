@@ -1,3 +1,4 @@
+import type { TimerHandle } from '../core/clock.js';
 import type { DeviceView } from '../core/device.js';
 import type { ChargerContext, EntityDef } from '../core/entities.js';
 import { homieInstance, homieProperty } from '../core/naming.js';
@@ -123,6 +124,11 @@ export class HomieDevice {
     this.conn.start();
   }
 
+  /** Resolves once the device's connection is up (now or later). */
+  connected(): Promise<void> {
+    return this.conn.waitConnected();
+  }
+
   /** Publishes `disconnected` and closes the connection. */
   async stop(): Promise<void> {
     this.ctx.bus.off(this);
@@ -242,21 +248,50 @@ export class HomieDevice {
   }
 }
 
+/** Homie connections opened at once at start-up. */
+const HOMIE_CONNECT_BATCH = 20;
+
 /** Starts one HomieDevice per device (chargers, meters, site). */
 export class HomiePublisher {
   private readonly homies: HomieDevice[] = [];
+  /** Bumped by stop/kill, so a gradual start still running stops starting devices. */
+  private run = 0;
 
   constructor(
     private readonly ctx: PublisherContext,
     private readonly respond: (id: string, result: CommandResult) => void,
   ) {}
 
+  /**
+   * Starts the devices' connections a few at a time, each batch once the previous one is
+   * connected (or after 5 s): a thousand connections opened at once against the embedded broker,
+   * in the same process, timed out their CONNACKs and retried in a storm (BENCHMARKS.md).
+   */
   start(): void {
-    this.ctx.devices().forEach((d, i) => {
+    const starts = this.ctx.devices().map((d, i) => {
       const h = new HomieDevice(this.ctx, d, i + 1, this.respond);
       this.homies.push(h);
-      h.start();
+      return h;
     });
+    void this.startGradually(starts);
+  }
+
+  private async startGradually(devices: HomieDevice[]): Promise<void> {
+    const run = this.run;
+    for (let i = 0; i < devices.length; i += HOMIE_CONNECT_BATCH) {
+      if (run !== this.run) return; // stopped meanwhile
+      const batch = devices.slice(i, i + HOMIE_CONNECT_BATCH);
+      for (const h of batch) h.start();
+      if (i + HOMIE_CONNECT_BATCH >= devices.length) return;
+      let timer: TimerHandle | undefined;
+      await Promise.race([
+        Promise.all(batch.map((h) => h.connected())),
+        new Promise<void>((resolve) => {
+          timer = this.ctx.clock.setTimeout(resolve, 5000);
+        }),
+      ]);
+      this.ctx.clock.clearTimeout(timer);
+    }
   }
 
   /** Homie ids this bridge publishes. */
@@ -265,12 +300,14 @@ export class HomiePublisher {
   }
 
   async stop(): Promise<void> {
+    this.run += 1;
     await Promise.all(this.homies.map((h) => h.stop()));
     this.homies.length = 0;
   }
 
   /** Test hook: drop every Homie connection without DISCONNECT. */
   kill(): void {
+    this.run += 1;
     for (const h of this.homies) h.kill();
     this.homies.length = 0;
   }

@@ -60,10 +60,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ...(opts.config ?? {}),
   };
   const result = validateConfig(raw, {});
-  if (!result.config)
+  if (!result.config) {
+    await rec.close();
+    await broker?.close();
     throw new Error(
       `test configuration invalid:\n${result.problems.map((p) => `${p.path}: ${p.reason}`).join('\n')}`,
     );
+  }
   const clock = opts.clock ?? new ManualClock();
   const logs = new MemoryLog();
   const bridge = new Bridge({

@@ -62,6 +62,25 @@ describe('poll scheduling', () => {
     expect(Math.min(...spacing)).toBeGreaterThanOrEqual(1750);
   });
 
+  it('brings every Homie device to ready when there are more devices than one start-up batch of connections', async () => {
+    const ids = Array.from({ length: 45 }, (_, i) => `c${i}`);
+    const many = ids.map(() => new OpenEvseSimulator());
+    for (const sim of many) await sim.start();
+    const h = await startHarness({
+      chargers: ids.map((id, i) => openevseCharger(many[i]?.port ?? 0, { id, name: id })),
+      record: ['homie/+/$state'],
+    });
+    try {
+      for (const id of ids)
+        await h.rec.waitFor((m) => m.topic === `homie/evse2mqtt-${id}/$state` && m.payload === 'ready', {
+          timeoutMs: 15_000,
+        });
+    } finally {
+      await h.stop();
+      for (const sim of many) await sim.stop();
+    }
+  });
+
   it('a single charger is read every poll_interval, on the dot', async () => {
     const [sim] = sims;
     if (!sim) throw new Error('no simulator');
