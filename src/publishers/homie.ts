@@ -75,6 +75,10 @@ export class HomieDevice {
   private readonly root: string;
   private readonly node: (typeof NODES)[keyof typeof NODES];
   private announced = false;
+  private announcedFirst!: () => void;
+  private readonly firstAnnounce = new Promise<void>((resolve) => {
+    this.announcedFirst = resolve;
+  });
   private readonly sent = new Map<string, string>();
   /** The `plan` node's properties, for chargers that can run smart plans. */
   private readonly plan: PlanProperty[] | null;
@@ -124,11 +128,6 @@ export class HomieDevice {
     this.conn.start();
   }
 
-  /** Resolves once the device's connection is up (now or later). */
-  connected(): Promise<void> {
-    return this.conn.waitConnected();
-  }
-
   /** Publishes `disconnected` and closes the connection. */
   async stop(): Promise<void> {
     this.ctx.bus.off(this);
@@ -143,6 +142,19 @@ export class HomieDevice {
   }
 
   private async announce(): Promise<void> {
+    try {
+      await this.announceOnce();
+    } finally {
+      this.announcedFirst();
+    }
+  }
+
+  /** Resolves after the first announcement attempt (a device not read yet announces `init` only). */
+  announcedOnce(): Promise<void> {
+    return this.firstAnnounce;
+  }
+
+  private async announceOnce(): Promise<void> {
     if (!this.conn.connected) return;
     this.announced = false;
     this.sent.clear();
@@ -169,7 +181,11 @@ export class HomieDevice {
       for (const p of this.plan)
         for (const [k, v] of Object.entries(p.attrs)) attrs.push([`plan/${p.id}/${k}`, v]);
     }
-    await Promise.all(attrs.map(([t, v]) => this.pub(t, v)));
+    // ten at a time: a thousand devices announcing ~100 attributes each at once queued ~100 000
+    // messages in the embedded broker, whose queue then drained recursively until the stack
+    // overflowed (mqemitter; BENCHMARKS.md)
+    for (let i = 0; i < attrs.length; i += 10)
+      await Promise.all(attrs.slice(i, i + 10).map(([t, v]) => this.pub(t, v)));
     await this.publishValues(d.entities.map((e) => e.key));
     await this.publishPlan();
     const settable = d.entities
@@ -263,8 +279,8 @@ export class HomiePublisher {
   ) {}
 
   /**
-   * Starts the devices' connections a few at a time, each batch once the previous one is
-   * connected (or after 5 s): a thousand connections opened at once against the embedded broker,
+   * Starts the devices' connections a few at a time, each batch once the previous one has
+   * announced (or after 5 s): a thousand connections opened at once against the embedded broker,
    * in the same process, timed out their CONNACKs and retried in a storm (BENCHMARKS.md).
    */
   start(): void {
@@ -285,7 +301,7 @@ export class HomiePublisher {
       if (i + HOMIE_CONNECT_BATCH >= devices.length) return;
       let timer: TimerHandle | undefined;
       await Promise.race([
-        Promise.all(batch.map((h) => h.connected())),
+        Promise.all(batch.map((h) => h.announcedOnce())),
         new Promise<void>((resolve) => {
           timer = this.ctx.clock.setTimeout(resolve, 5000);
         }),
