@@ -347,6 +347,7 @@ export class Bridge {
       if (m.payload.toString().trim().toLowerCase() === 'online' && this.started) void this.onHaOnline();
       return;
     }
+    if (this.homie?.handle(m)) return;
     this.router.handle(m);
   }
 

@@ -112,7 +112,6 @@ export class HomieDevice {
 
   start(): void {
     this.conn.on('connect', () => void this.announce());
-    this.conn.on('message', (m: { topic: string; payload: Buffer; retain: boolean }) => void this.onSet(m));
     this.ctx.bus.on(this, 'device.state', ({ id, changed }) => {
       if (id === this.device.id && this.announced) void this.publishValues(changed);
     });
@@ -188,11 +187,6 @@ export class HomieDevice {
       await Promise.all(attrs.slice(i, i + 10).map(([t, v]) => this.pub(t, v)));
     await this.publishValues(d.entities.map((e) => e.key));
     await this.publishPlan();
-    const settable = d.entities
-      .filter((e) => e.writable?.(d.ctx))
-      .map((e) => `${this.root}/${this.node.id}/${homieProperty(e.key)}/set`);
-    for (const p of this.plan ?? []) if (p.patch) settable.push(`${this.root}/plan/${p.id}/set`);
-    if (settable.length > 0) await this.conn.subscribe(settable);
     this.announced = true;
     // values that changed while the announcement was under way
     await this.publishValues(d.entities.map((e) => e.key));
@@ -234,7 +228,8 @@ export class HomieDevice {
     await Promise.all(jobs);
   }
 
-  private async onSet(m: { topic: string; payload: Buffer; retain: boolean }): Promise<void> {
+  /** A `/set` to one of this device's properties (routed here by HomiePublisher). */
+  async onSet(m: { topic: string; payload: Buffer; retain: boolean }): Promise<void> {
     if (m.retain) return;
     const planPrefix = `${this.root}/plan/`;
     if (this.plan && m.topic.startsWith(planPrefix) && m.topic.endsWith('/set') && this.device.set) {
@@ -270,6 +265,7 @@ const HOMIE_CONNECT_BATCH = 20;
 /** Starts one HomieDevice per device (chargers, meters, site). */
 export class HomiePublisher {
   private readonly homies: HomieDevice[] = [];
+  private readonly byId = new Map<string, HomieDevice>();
   /** Bumped by stop/kill, so a gradual start still running stops starting devices. */
   private run = 0;
 
@@ -287,9 +283,29 @@ export class HomiePublisher {
     const starts = this.ctx.devices().map((d, i) => {
       const h = new HomieDevice(this.ctx, d, i + 1, this.respond);
       this.homies.push(h);
+      this.byId.set(h.homieId, h);
       return h;
     });
+    // one wildcard subscription on the bridge's connection rather than each device's own: the
+    // broker looks through all its retained messages for every SUBSCRIBE, which at 1000 devices
+    // (~130 000 retained) took a whole core for minutes (Aedes; BENCHMARKS.md)
+    void this.ctx.conn.subscribe([this.setFilter()]);
     void this.startGradually(starts);
+  }
+
+  /** Handles a message on the bridge's connection; true when it was a Homie `/set`. */
+  handle(m: { topic: string; payload: Buffer; retain: boolean }): boolean {
+    const prefix = `${this.ctx.cfg.homie.base_topic}/`;
+    if (!m.topic.startsWith(prefix) || !m.topic.endsWith('/set')) return false;
+    const id = m.topic.slice(prefix.length).split('/', 1)[0] ?? '';
+    const device = this.byId.get(id);
+    if (!device) return false;
+    void device.onSet(m);
+    return true;
+  }
+
+  private setFilter(): string {
+    return `${this.ctx.cfg.homie.base_topic}/+/+/+/set`;
   }
 
   private async startGradually(devices: HomieDevice[]): Promise<void> {
@@ -317,6 +333,8 @@ export class HomiePublisher {
 
   async stop(): Promise<void> {
     this.run += 1;
+    this.byId.clear();
+    await this.ctx.conn.unsubscribe([this.setFilter()]);
     await Promise.all(this.homies.map((h) => h.stop()));
     this.homies.length = 0;
   }
@@ -324,6 +342,7 @@ export class HomiePublisher {
   /** Test hook: drop every Homie connection without DISCONNECT. */
   kill(): void {
     this.run += 1;
+    this.byId.clear();
     for (const h of this.homies) h.kill();
     this.homies.length = 0;
   }
