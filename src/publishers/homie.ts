@@ -289,8 +289,13 @@ export class HomiePublisher {
     // one wildcard subscription on the bridge's connection rather than each device's own: the
     // broker looks through all its retained messages for every SUBSCRIBE, which at 1000 devices
     // (~130 000 retained) took a whole core for minutes (Aedes; BENCHMARKS.md)
-    void this.ctx.conn.subscribe([this.setFilter()]);
-    void this.startGradually(starts);
+    // subscribed before any device announces: `/set` works by the time a device says `ready`
+    void this.ctx.conn
+      .subscribe([this.setFilter()])
+      .catch((e: Error) =>
+        this.ctx.log.warn({ err: e.message }, `Homie /set subscription failed: ${e.message}`),
+      )
+      .then(() => this.startGradually(starts));
   }
 
   /** Handles a message on the bridge's connection; true when it was a Homie `/set`. */
