@@ -222,7 +222,6 @@ export class Bridge {
     });
     if (cfg.homeassistant.enabled) this.ha = new HomeAssistantPublisher(this.ctx);
     this.states.start();
-    this.ha?.start();
     this.loggers.setSink(this.bridgePub.logSink);
     this.conn.on('message', (m: Incoming) => this.onMessage(m));
     this.conn.on('connect', (reconnect: boolean) => void this.onConnect(reconnect));
@@ -322,6 +321,9 @@ export class Bridge {
     });
     if (this.ha) {
       this.ha.seed(sweep.ownDiscovery());
+      // a device's own discovery follows its info from here on; before the retained read and the
+      // clean-up it would race them and be sent twice (~12 000 duplicates at 1000 chargers)
+      this.ha.start();
       await this.ha.publishAll(false);
     }
     await this.conn.subscribe(this.router.filters());
