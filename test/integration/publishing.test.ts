@@ -34,6 +34,16 @@ describe('Home Assistant discovery and Homie, from the catalog', () => {
     expect(checkHaDiscovery(all)).toEqual([]);
   });
 
+  it('sends each discovery config once at start-up, not again when the charger first reports its info', async () => {
+    const configs = h.rec.messages.filter(
+      (m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config'),
+    );
+    expect(configs.length).toBeGreaterThan(15);
+    const counts = new Map<string, number>();
+    for (const m of configs) counts.set(m.topic, (counts.get(m.topic) ?? 0) + 1);
+    expect([...counts].filter(([, n]) => n > 1)).toEqual([]);
+  });
+
   it('announces only the entities an OpenEVSE has, with the contract’s ids and shapes', async () => {
     const retained = await Recorder.retained(h.url, ['homeassistant/#']);
     const topics = retained.map((m) => m.topic);
