@@ -73,6 +73,8 @@ export interface Stats {
   mean: number;
   /** Samples that never completed (timeouts). */
   lost?: number;
+  /** The five slowest samples with their charger and when they started (ms since the first), to find what sets the tail. */
+  slowest?: Array<{ id: string; ms: number; at: number }>;
 }
 
 /** Nearest-rank percentile of sorted values. */

@@ -20,6 +20,8 @@ async function paced(
 ): Promise<Stats> {
   const busy = new Set<string>();
   const values: number[] = [];
+  const samples: Array<{ id: string; ms: number; at: number }> = [];
+  const t0 = now();
   let lost = 0;
   const running: Array<Promise<void>> = [];
   let cursor = 0;
@@ -39,17 +41,21 @@ async function paced(
     }
     busy.add(chosen);
     fired += 1;
+    const at = now() - t0;
     running.push(
       fire(chosen).then((v) => {
         busy.delete(chosen);
         if (v === undefined) lost += 1;
-        else values.push(v);
+        else {
+          values.push(v);
+          samples.push({ id: chosen, ms: Math.round(v * 100) / 100, at: Math.round(at) });
+        }
       }),
     );
     await delay(intervalMs);
   }
   await Promise.all(running);
-  return stats(values, lost);
+  return { ...stats(values, lost), slowest: samples.sort((a, b) => b.ms - a.ms).slice(0, 5) };
 }
 
 function withTimeout<T>(p: Promise<T>, onTimeout: () => void): Promise<T | undefined> {
