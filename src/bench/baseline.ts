@@ -14,7 +14,7 @@ import { Aedes } from 'aedes';
 import ModbusRTU from 'modbus-serial';
 import mqtt, { type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
-import { pollPhase } from '../core/poll-slots.js';
+import { pollPhase, untilNextSlot } from '../core/poll-slots.js';
 import { API_BASE, parseDeviceJson, TOPICS, WS_PATH } from '../drivers/pulsatrix/wire.js';
 import { PATHS } from '../drivers/technove/wire.js';
 import { READ_BLOCKS } from '../drivers/wallbox-quasar/registers.js';
@@ -132,9 +132,7 @@ async function run(cfg: BaselineStart): Promise<void> {
       } catch {
         /* a failed poll is retried at the next interval */
       }
-      // the next slot at least half an interval away, like ChargerRuntime
-      const k = Math.ceil((Date.now() + cfg.pollMs / 2 - anchor) / cfg.pollMs);
-      setTimeout(() => void poll(), anchor + k * cfg.pollMs - Date.now());
+      setTimeout(() => void poll(), untilNextSlot(Date.now(), anchor, cfg.pollMs));
     };
     void poll();
   }

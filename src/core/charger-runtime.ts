@@ -16,6 +16,7 @@ import {
   type Scalar,
   type Targets,
 } from './model.js';
+import { untilNextSlot } from './poll-slots.js';
 import { type CommandResult, type SetOptions, validateSet } from './set-command.js';
 import { mergePolicy } from './smart-policy.js';
 import type { StateStore } from './state-store.js';
@@ -242,21 +243,11 @@ export class ChargerRuntime implements DeviceView {
     const pollMs = this.cfg.poll_interval * 1000;
     try {
       await this.refresh();
-      this.schedule(this.untilNextSlot(pollMs));
+      // on the charger's slot (see poll-slots.ts); the first one after start or an outage too
+      this.schedule(untilNextSlot(this.deps.clock.now(), this.pollAnchor, pollMs));
     } catch {
       this.schedule(backoff(pollMs, this.failures, MAX_BACKOFF_MS));
     }
-  }
-
-  /**
-   * Time to this charger's next poll slot at least half an interval away: polls stay on their
-   * slots (no drift by read time), and the first one after start or an outage lands on the
-   * charger's phase.
-   */
-  private untilNextSlot(pollMs: number): number {
-    const earliest = this.deps.clock.now() + pollMs / 2;
-    const k = Math.ceil((earliest - this.pollAnchor) / pollMs);
-    return this.pollAnchor + k * pollMs - this.deps.clock.now();
   }
 
   private schedule(ms: number): void {

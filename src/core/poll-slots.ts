@@ -12,3 +12,12 @@ export function pollPhase(index: number, count: number): number {
   if (count <= 1) return 0;
   return Math.floor((index / count) * POLL_SLOTS) / POLL_SLOTS;
 }
+
+/**
+ * Time from `now` to the next poll slot (anchor + k × pollMs) at least half an interval away:
+ * polls stay on their slots instead of drifting by the read time.
+ */
+export function untilNextSlot(now: number, anchor: number, pollMs: number): number {
+  const k = Math.ceil((now + pollMs / 2 - anchor) / pollMs);
+  return anchor + k * pollMs - now;
+}

@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { Logger } from 'pino';
-import { trackIo } from '../core/activity.js';
 import type { Clock } from '../core/clock.js';
-import { HttpError, type HttpReply, networkReason, parseJsonBody, rawRequest } from './http.js';
+import { exchange, type HttpReply } from './http.js';
 
 /** Hash algorithms of RFC 7616 we speak (no `-sess` variants, no userhash). */
 export type DigestAlgorithm = 'MD5' | 'SHA-256';
@@ -152,33 +151,11 @@ export class DigestHttpClient {
     path: string,
     authorization?: string,
   ): Promise<HttpReply & { wwwAuthenticate?: string }> {
-    const ctrl = new AbortController();
-    const timer = this.opts.clock.setTimeout(() => ctrl.abort(), this.opts.timeoutMs);
-    const started = Date.now();
-    try {
-      const res = await trackIo(
-        rawRequest(new URL(path, this.opts.baseUrl), {
-          method: 'GET',
-          agent: this.agent,
-          signal: ctrl.signal,
-          headers: authorization ? { Authorization: authorization } : {},
-        }),
-      );
-      this.opts.log.debug({ method: 'GET', path, status: res.status, ms: Date.now() - started }, 'http');
-      const www = res.headers['www-authenticate'];
-      return {
-        status: res.status,
-        text: res.text,
-        json: parseJsonBody(res.text),
-        ...(www ? { wwwAuthenticate: www } : {}),
-      };
-    } catch (e) {
-      if (ctrl.signal.aborted) {
-        throw new HttpError(`GET ${path}: no answer within ${this.opts.timeoutMs / 1000} s`);
-      }
-      throw new HttpError(`GET ${path}: ${networkReason(e)}`);
-    } finally {
-      this.opts.clock.clearTimeout(timer);
-    }
+    const res = await exchange(this.opts, 'GET', path, new URL(path, this.opts.baseUrl), {
+      agent: this.agent,
+      headers: authorization ? { Authorization: authorization } : {},
+    });
+    const www = res.headers['www-authenticate'];
+    return { status: res.status, text: res.text, json: res.json, ...(www ? { wwwAuthenticate: www } : {}) };
   }
 }

@@ -68,14 +68,14 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 /**
  * One request with node:http(s): no redirects followed, the body read as UTF-8 text, rejected on
- * network errors and when `signal` aborts. Shared by HttpClient and DigestHttpClient.
+ * network errors and when `signal` aborts.
  *
  * A kept-alive connection that the device closes as idle just as the next request goes out resets
  * that request (likely when the device's idle timeout equals the poll interval, 5 s for both in
  * node's HTTP server). Such a request never reached the device, so an idempotent one is sent once
  * more on a new connection (RFC 9112 §9.3.1) instead of failing the poll.
  */
-export async function rawRequest(url: URL, opts: RawRequestOptions): Promise<RawReply> {
+async function rawRequest(url: URL, opts: RawRequestOptions): Promise<RawReply> {
   try {
     return await rawOnce(url, opts);
   } catch (e) {
@@ -121,8 +121,44 @@ function rawOnce(url: URL, opts: RawRequestOptions): Promise<RawReply> {
   });
 }
 
+/** What every exchange needs besides the request: the timeout on the bridge clock and the log. */
+export interface ExchangeContext {
+  clock: Clock;
+  /** Per-request timeout, ms, measured on `clock`. */
+  timeoutMs: number;
+  log: Logger;
+}
+
+/**
+ * One request with the timeout on the bridge clock, a debug wire line and errors a user can act
+ * on (HttpError naming method and path). Resolves with any HTTP status and the body parsed as
+ * JSON when it is JSON. Shared by HttpClient and DigestHttpClient.
+ */
+export async function exchange(
+  ctx: ExchangeContext,
+  method: string,
+  path: string,
+  url: string | URL,
+  init: { headers: http.OutgoingHttpHeaders; body?: string; agent?: http.Agent },
+): Promise<RawReply & { json: unknown }> {
+  const ctrl = new AbortController();
+  const timer = ctx.clock.setTimeout(() => ctrl.abort(), ctx.timeoutMs);
+  const started = Date.now();
+  try {
+    const res = await trackIo(rawRequest(new URL(url), { method, ...init, signal: ctrl.signal }));
+    ctx.log.debug({ method, path, status: res.status, ms: Date.now() - started, body: init.body }, 'http');
+    return { ...res, json: parseJsonBody(res.text) };
+  } catch (e) {
+    if (ctrl.signal.aborted)
+      throw new HttpError(`${method} ${path}: no answer within ${ctx.timeoutMs / 1000} s`);
+    throw new HttpError(`${method} ${path}: ${networkReason(e)}`);
+  } finally {
+    ctx.clock.clearTimeout(timer);
+  }
+}
+
 /** Parses a body as JSON; undefined when it is empty or not JSON. */
-export function parseJsonBody(text: string): unknown {
+function parseJsonBody(text: string): unknown {
   if (text.length === 0) return undefined;
   try {
     return JSON.parse(text);
@@ -152,9 +188,6 @@ export class HttpClient {
 
   /** Sends a request; resolves with any HTTP status, rejects on network errors and timeouts. */
   async request(method: Method, path: string, body?: unknown, contentType?: string): Promise<HttpReply> {
-    const ctrl = new AbortController();
-    const timer = this.opts.clock.setTimeout(() => ctrl.abort(), this.opts.timeoutMs);
-    const started = Date.now();
     const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const headers: http.OutgoingHttpHeaders = {};
     if (this.auth) headers.Authorization = this.auth;
@@ -162,19 +195,9 @@ export class HttpClient {
       headers['Content-Type'] = contentType ?? 'application/json';
       headers['Content-Length'] = Buffer.byteLength(data);
     }
-    try {
-      const url = new URL(`${this.base}${path.startsWith('/') ? '' : '/'}${path}`);
-      const res = await trackIo(rawRequest(url, { method, headers, body: data, signal: ctrl.signal }));
-      this.opts.log.debug({ method, path, status: res.status, ms: Date.now() - started, body }, 'http');
-      return { status: res.status, text: res.text, json: parseJsonBody(res.text) };
-    } catch (e) {
-      if (ctrl.signal.aborted) {
-        throw new HttpError(`${method} ${path}: no answer within ${this.opts.timeoutMs / 1000} s`);
-      }
-      throw new HttpError(`${method} ${path}: ${networkReason(e)}`);
-    } finally {
-      this.opts.clock.clearTimeout(timer);
-    }
+    const url = `${this.base}${path.startsWith('/') ? '' : '/'}${path}`;
+    const res = await exchange(this.opts, method, path, url, { headers, body: data });
+    return { status: res.status, text: res.text, json: res.json };
   }
 
   /** GET that must answer 2xx with a JSON object; anything else is an HttpError saying what came back. */
