@@ -178,7 +178,7 @@ function shape(e: EntityDef<any>, component: HaComponent, d: DeviceView): Record
  * retained configs read back (Zigbee2MQTT does the same), everything again on HA's birth message.
  */
 export class HomeAssistantPublisher {
-  /** Digest of what each discovery topic holds: a digest, not the payload (~30 MB at 1000 chargers). */
+  /** What each discovery topic holds, as a digest: the payloads themselves were ~30 MB at 1000 chargers. */
   private published = new Map<string, string>();
   /**
    * Discovery publishes in flight at once. At 1000 chargers start-up publishes ~30 000 configs:
