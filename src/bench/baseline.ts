@@ -18,6 +18,7 @@ import { pollPhase, untilNextSlot } from '../core/poll-slots.js';
 import { API_BASE, parseDeviceJson, TOPICS, WS_PATH } from '../drivers/pulsatrix/wire.js';
 import { PATHS } from '../drivers/technove/wire.js';
 import { READ_BLOCKS } from '../drivers/wallbox-quasar/registers.js';
+import { forgetTransactions } from '../transport/modbus.js';
 import type { BaselineStart, FromBaseline, SimInfo } from './common.js';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
@@ -74,6 +75,7 @@ function reader(sim: SimInfo): Reader {
             words[String(first + i)] = w;
           });
         }
+        forgetTransactions(client); // the same modbus-serial work-around as the bridge's client
         return words;
       };
     }

@@ -73,8 +73,11 @@ export interface Stats {
   mean: number;
   /** Samples that never completed (timeouts). */
   lost?: number;
-  /** The five slowest samples with their charger and when they started (ms since the first), to find what sets the tail. */
-  slowest?: Array<{ id: string; ms: number; at: number }>;
+  /**
+   * The five slowest samples with their charger and when they started (ms since the first, and
+   * wall-clock ISO time to match against a `--trace-gc` or stall log), to find what sets the tail.
+   */
+  slowest?: Array<{ id: string; ms: number; at: number; wall: string }>;
 }
 
 /** Nearest-rank percentile of sorted values. */

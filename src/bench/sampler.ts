@@ -20,7 +20,7 @@ async function paced(
 ): Promise<Stats> {
   const busy = new Set<string>();
   const values: number[] = [];
-  const samples: Array<{ id: string; ms: number; at: number }> = [];
+  const samples: Array<{ id: string; ms: number; at: number; wall: string }> = [];
   const t0 = now();
   let lost = 0;
   const running: Array<Promise<void>> = [];
@@ -48,7 +48,12 @@ async function paced(
         if (v === undefined) lost += 1;
         else {
           values.push(v);
-          samples.push({ id: chosen, ms: Math.round(v * 100) / 100, at: Math.round(at) });
+          samples.push({
+            id: chosen,
+            ms: Math.round(v * 100) / 100,
+            at: Math.round(at),
+            wall: new Date(t0 + at).toISOString(),
+          });
         }
       }),
     );

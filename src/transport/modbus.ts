@@ -68,6 +68,19 @@ interface Connection {
 type Rtu = InstanceType<typeof ModbusRTU.default>;
 
 /**
+ * modbus-serial keeps every request it sent in `_transactions`, keyed by a transaction id that
+ * wraps at 256, and never deletes one: each keeps its callback chain and reply (~700 bytes), so a
+ * connection holds ~180 kB of finished requests after 256 of them, and at 250 Quasars (7 reads a
+ * poll) ~46 MB of the bridge's heap was such garbage that V8 had to keep (BENCHMARKS.md). Requests
+ * go out one at a time here, so once one settles none is pending: drop them. A reply arriving after
+ * its time-out then finds no transaction, which modbus-serial ignores.
+ */
+export function forgetTransactions(rtu: Rtu): void {
+  const held = rtu as unknown as { _transactions?: Record<string, unknown> };
+  if (held._transactions) held._transactions = {};
+}
+
+/**
  * Modbus TCP client shared by Modbus drivers: one connection, requests strictly one at a time
  * (never two in flight, as some devices mix up pipelined transactions), every request and connect
  * guarded by a timeout on the bridge clock. A request that gets no answer drops the connection (a
@@ -192,6 +205,7 @@ export class ModbusClient {
     } finally {
       this.opts.clock.clearTimeout(timer);
       conn.fail = undefined;
+      forgetTransactions(conn.rtu);
     }
   }
 

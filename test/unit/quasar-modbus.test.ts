@@ -83,6 +83,22 @@ describe('queued Modbus TCP client', () => {
     expect(sim.connectionsAccepted).toBe(1);
   });
 
+  it('keeps nothing of finished requests (modbus-serial would hold the last 256 per connection)', async () => {
+    const sim = await simulator();
+    const c = client(sim.port);
+    const held = () =>
+      Object.keys(
+        (c as unknown as { conn: { rtu: { _transactions: Record<string, unknown> } } }).conn.rtu
+          ._transactions,
+      ).length;
+    for (let i = 0; i < 300; i++) {
+      expect(await c.readHolding(0x51, 3)).toHaveLength(3);
+      if (i % 10 === 0) await c.writeRegister(0x102, fromInt16(i % 32));
+    }
+    expect(sim.connectionsAccepted).toBe(1);
+    expect(held()).toBe(0);
+  });
+
   it('times out on the bridge clock when the server hangs, drops the connection and reconnects after the back-off', async () => {
     const sim = await simulator();
     const clock = new ManualClock();
