@@ -142,6 +142,8 @@ export class Bridge {
       username: embedded ? cfg.embedded_broker.user : cfg.mqtt.user,
       password: embedded ? cfg.embedded_broker.password : cfg.mqtt.password,
       version: embedded ? 4 : cfg.mqtt.version,
+      // the bridge's own connections to its embedded broker skip TCP (BENCHMARKS.md, fix 10)
+      ...(this.broker ? { stream: this.broker.connect } : {}),
       will: {
         topic: `${cfg.mqtt.base_topic}/bridge/state`,
         payload: '{"state":"offline"}',

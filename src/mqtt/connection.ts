@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Duplex } from 'node:stream';
+import mqtt, { type IClientOptions, type IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { backoff, type Clock, type TimerHandle } from '../core/clock.js';
 
@@ -25,6 +26,11 @@ export interface ConnectionOptions {
   cert?: Buffer;
   key?: Buffer;
   rejectUnauthorized?: boolean;
+  /**
+   * Opens an in-process connection to the embedded broker; `url` is then only named in logs.
+   * Called again for each reconnect.
+   */
+  stream?: () => Duplex;
   clock: Clock;
   log: Logger;
   /** First reconnect delay, ms (CONTRACT §9: within 5 s, doubling to 60 s). */
@@ -78,10 +84,13 @@ export class MqttConnection extends EventEmitter {
     return this.opts.url;
   }
 
-  /** TLS options, for sibling connections to the same broker (Homie). */
-  get tls(): Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized'> {
-    const { ca, cert, key, rejectUnauthorized } = this.opts;
-    return { ca, cert, key, rejectUnauthorized };
+  /** How to reach the same broker as this connection, for sibling connections (Homie devices). */
+  get sibling(): Pick<
+    ConnectionOptions,
+    'url' | 'username' | 'password' | 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'stream'
+  > {
+    const { url, username, password, ca, cert, key, rejectUnauthorized, stream } = this.opts;
+    return { url, username, password, ca, cert, key, rejectUnauthorized, stream };
   }
 
   /** MQTT protocol version in use (4 = 3.1.1). */
@@ -191,7 +200,8 @@ export class MqttConnection extends EventEmitter {
       rejectUnauthorized: o.rejectUnauthorized !== false,
     };
     this.connectSent = false;
-    const client = mqtt.connect(o.url, options);
+    const stream = o.stream;
+    const client = stream ? new MqttClient(() => stream(), options) : mqtt.connect(o.url, options);
     this.client = client;
     client.on('packetsend', (p) => {
       if (p.cmd === 'connect') this.connectSent = true;

@@ -1,7 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Aedes } from 'aedes';
 import type { Logger } from 'pino';
+import { duplexPair } from './in-process.js';
 
 /** A running embedded broker. */
 export interface EmbeddedBroker {
@@ -9,6 +11,11 @@ export interface EmbeddedBroker {
   url: string;
   host: string;
   port: number;
+  /**
+   * A new client connection inside the process (no TCP): the bridge's own connections use it.
+   * The broker treats it as any client (user and password, will, keep-alive).
+   */
+  connect(): Duplex;
   /** Closes the listener, every client connection and the broker. */
   close(): Promise<void>;
 }
@@ -42,7 +49,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
         }
       : {},
   );
-  const sockets = new Set<net.Socket>();
+  const sockets = new Set<net.Socket | Duplex>();
   const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -70,12 +77,40 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     url: `mqtt://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
     host: opts.host,
     port,
+    connect: () => {
+      const [client, server] = duplexPair();
+      sockets.add(server);
+      server.on('close', () => sockets.delete(server));
+      broker.handle(server);
+      return client;
+    },
     close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await drain(sockets);
+      await closed;
       await new Promise<void>((resolve) => broker.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Lets every client get what the broker already accepted, then closes the connections. Aedes
+ * acknowledges a QoS 1 publish before it has written it to every subscriber, so the last messages
+ * of a shutdown (bridge/state offline, Homie `disconnected`) were lost when the sockets were
+ * destroyed at once. A few turns of the event loop, then an orderly close (pending writes go out
+ * first), and after 1 s whatever is left is destroyed.
+ */
+async function drain(sockets: Set<net.Socket | Duplex>): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  const open = [...sockets].filter((s) => !s.destroyed);
+  const ended = Promise.all(
+    open.map((s) => new Promise((resolve) => (s.closed ? resolve(undefined) : s.once('close', resolve)))),
+  );
+  for (const s of open) s.end();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+  clearTimeout(timer);
+  for (const s of sockets) s.destroy();
 }
 
 function listen(server: net.Server, host: string, port: number): Promise<number> {

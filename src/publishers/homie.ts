@@ -98,13 +98,10 @@ export class HomieDevice {
         ? planProperties(cfg.tariff?.currency ?? null)
         : null;
     this.conn = new MqttConnection({
-      url: ctx.conn.url,
+      ...ctx.conn.sibling,
       clientId: `${cfg.mqtt.client_id}-${index}`,
-      username: cfg.mqtt.user,
-      password: cfg.mqtt.password,
       version: ctx.conn.protocolVersion,
       will: { topic: `${this.root}/$state`, payload: 'lost', retain: true, qos: 1 },
-      ...ctx.conn.tls,
       clock: ctx.clock,
       log: ctx.log.child({ homie: this.homieId }),
     });
