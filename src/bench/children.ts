@@ -57,11 +57,17 @@ export function forkBench(name: string, execArgv: string[] = []): ChildProcess {
 }
 
 /** Starts the bridge as in production: `node dist/cli.js --config FILE`, its log to `logFile`. */
-export function spawnBridge(configFile: string, logFile: string, nodeArgs: string[] = []): ChildProcess {
+export function spawnBridge(
+  configFile: string,
+  logFile: string,
+  nodeArgs: string[] = [],
+  env: Record<string, string> = {},
+): ChildProcess {
   const fd = openSync(logFile, 'w');
   return track(
     spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist', 'cli.js'), '--config', configFile], {
       cwd: ROOT,
+      env: { ...process.env, ...env },
       stdio: ['ignore', fd, fd],
     }),
   );

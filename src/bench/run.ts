@@ -7,7 +7,8 @@
  * Before that, the floor: a bare broker's own publish → delivery time. Prints a table and writes
  * `<out>/results.json`. Options: --n 1,100,1000 --homie-n 1000 --poll 5 --warmup 5 --window 20
  * --samples 200 --interval 20 --per-host 500 --out data/bench --profile (bridge under --cpu-prof) --node-args=--trace-gc
- * (more node options for the bridge process).
+ * (more node options for the bridge process) --stalls (record the bridge's event-loop hold-ups and GC
+ * pauses, stalls.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -32,6 +33,7 @@ function options() {
       'per-host': { type: 'string', default: '500' },
       out: { type: 'string', default: path.join(ROOT, 'data', 'bench') },
       profile: { type: 'boolean', default: false },
+      stalls: { type: 'boolean', default: false },
       'node-args': { type: 'string', default: '' },
     },
   });
@@ -55,6 +57,7 @@ function options() {
       intervalMs: Number(values.interval),
       outDir: path.resolve(values.out),
       profile: values.profile,
+      stalls: values.stalls,
       nodeArgs: values['node-args'].split(' ').filter(Boolean),
     } satisfies Plan,
   };

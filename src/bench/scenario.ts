@@ -3,9 +3,10 @@
  * broker) with start-up, steady-state CPU/RSS, push and command latency and the loaded broker
  * floor; or the baseline loop with its steady-state CPU/RSS.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { forkBench, nextMessage, type SimHosts, spawnBridge, stopChild } from './children.js';
 import {
   type BaselineStart,
@@ -21,6 +22,9 @@ import { measureFloor } from './floor.js';
 import { Probe } from './probe.js';
 import { CpuWindow, memoryMb } from './procstat.js';
 import { commandLatency, pushLatency, spread } from './sampler.js';
+import type { StallFile, StallRecord } from './stalls.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** How long and how much to measure. */
 export interface Plan {
@@ -37,6 +41,8 @@ export interface Plan {
   outDir: string;
   /** Run the bridge under `node --cpu-prof`. */
   profile: boolean;
+  /** Record the bridge's event-loop hold-ups and GC pauses (`stalls.ts`). */
+  stalls: boolean;
   /** More node options for the bridge process (e.g. --trace-gc). */
   nodeArgs: string[];
 }
@@ -69,6 +75,42 @@ export interface BridgeRun extends Cost {
   push?: Stats;
   /** Broker floor measured on the bridge's embedded broker during the run. */
   loadedFloor: Stats;
+  /** With --stalls: the bridge's hold-ups ≥ 20 ms from the CPU window to the last latency sample. */
+  stalls?: StallSummary;
+}
+
+/** What `stalls.ts` recorded over the measured phases. */
+export interface StallSummary {
+  seconds: number;
+  count: number;
+  totalMs: number;
+  /** Hold-ups with a GC pause ≥ 5 ms inside. */
+  withGc: number;
+  longestMs: number;
+  /** GC pauses ≥ 5 ms in the same time, and their sum. */
+  gcPauses: number;
+  gcMs: number;
+}
+
+function summariseStalls(file: string, from: number, to: number): StallSummary | undefined {
+  let data: StallFile;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8')) as StallFile;
+  } catch {
+    return undefined;
+  }
+  const inside = <T extends StallRecord>(xs: T[]) => xs.filter((x) => x.at >= from && x.at <= to);
+  const stalls = inside(data.stalls);
+  const gc = inside(data.gc);
+  return {
+    seconds: Math.round((to - from) / 1000),
+    count: stalls.length,
+    totalMs: stalls.reduce((a, x) => a + x.ms, 0),
+    withGc: stalls.filter((x) => gc.some((g) => g.at >= x.at - 5 && g.at <= x.at + x.ms)).length,
+    longestMs: stalls.reduce((a, x) => Math.max(a, x.ms), 0),
+    gcPauses: gc.length,
+    gcMs: gc.reduce((a, x) => a + x.ms, 0),
+  };
 }
 
 /** Result of a baseline run. */
@@ -148,13 +190,22 @@ export async function runBridge(
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'evse2mqtt-bench-'));
   const configFile = path.join(plan.outDir, `${tag}.yaml`);
   writeFileSync(configFile, bridgeConfig(sims, port, dataDir, homie, plan.pollS));
+  const stallFile = path.join(plan.outDir, `stalls-${tag}.json`);
   const nodeArgs = [
     ...plan.nodeArgs,
     ...(plan.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(plan.outDir, `prof-${tag}`)}`] : []),
+    ...(plan.stalls ? ['--import', pathToFileURL(path.join(HERE, 'stalls.js')).href] : []),
   ];
   say(`${label}: starting the bridge (log: ${path.join(plan.outDir, `${tag}.log`)})`);
   const t0 = now();
-  const bridge = spawnBridge(configFile, path.join(plan.outDir, `${tag}.log`), nodeArgs);
+  const bridge = spawnBridge(
+    configFile,
+    path.join(plan.outDir, `${tag}.log`),
+    nodeArgs,
+    plan.stalls ? { EVSE2MQTT_BENCH_STALLS: stallFile } : {},
+  );
+  let measured: [number, number] | undefined;
+  let run: BridgeRun | undefined;
   const url = `mqtt://127.0.0.1:${port}`;
   const probe = await Probe.connect(url, ['evse2mqtt/#', 'homeassistant/#', ...(homie ? ['homie/#'] : [])]);
   try {
@@ -176,6 +227,7 @@ export async function runBridge(
       `${label}: all online after ${((onlineAt - t0) / 1000).toFixed(1)} s, discovery done after ${(startupMs / 1000).toFixed(1)} s`,
     );
     await delay(plan.warmupS * 1000);
+    const measureFrom = now();
     say(`${label}: measuring CPU and memory for ${plan.windowS} s at a ${plan.pollS} s poll`);
     const cost = await measureCost([bridge.pid!], hosts.pids, probe, plan.windowS);
     say(
@@ -196,6 +248,7 @@ export async function runBridge(
     );
     say(`${label}: command latency, ${plan.samples} samples over ${cmdIds.length} chargers`);
     const command = await commandLatency(hosts, probe, cmdIds, plan.samples, plan.intervalMs);
+    measured = [measureFrom, now()];
     say(`${label}: broker floor on the bridge's embedded broker`);
     // a saturated bridge may not even accept the floor's connections: report that, keep the rest
     const loadedFloor = await measureFloor(url).catch((e: Error) => {
@@ -203,7 +256,7 @@ export async function runBridge(
       return { n: 0, p50: Number.NaN, p99: Number.NaN, max: Number.NaN, mean: Number.NaN, lost: 1 };
     });
     const peakRss = memoryMb(bridge.pid!).peak;
-    return {
+    run = {
       kind: 'bridge',
       n,
       homie,
@@ -221,6 +274,14 @@ export async function runBridge(
     const code = await stopChild(bridge, 8000);
     if (code !== 0) say(`${label}: the bridge exited with ${code}`);
   }
+  const stalls = plan.stalls && measured ? summariseStalls(stallFile, ...measured) : undefined;
+  if (stalls) {
+    say(
+      `${label}: event loop held up >= 20 ms ${stalls.count} times in ${stalls.seconds} s (${stalls.totalMs} ms, longest ${stalls.longestMs} ms), ${stalls.withGc} of them with a GC pause; GC pauses >= 5 ms: ${stalls.gcPauses} (${stalls.gcMs} ms)`,
+    );
+    run.stalls = stalls;
+  }
+  return run;
 }
 
 /** Runs the baseline loop over the simulators and measures it. */
