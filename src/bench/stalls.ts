@@ -36,7 +36,7 @@ if (file) {
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       if (e.duration < 5) continue;
-      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0;
+      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
       data.gc.push({
         at: Math.round(performance.timeOrigin + e.startTime),
         ms: Math.round(e.duration),
