@@ -12,6 +12,17 @@ import { decide, initialMemory } from './decide.js';
 import { type SmartChargerView, SmartController, type SmartTarget } from './smart.js';
 import type { ChargerInput, EngineMemory, EngineTargets, SiteInput } from './types.js';
 
+/**
+ * Chargers a control cycle handles per turn of the event loop. In one piece, a cycle over 1000
+ * chargers held the loop 15–45 ms every `site.interval`, and commands and pushes arriving then
+ * waited for it (BENCHMARKS.md, fix 11); between groups they are handled.
+ */
+const CYCLE_GROUP = 50;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+type DecideOutput = ReturnType<typeof decide>['outputs'][number];
+
 /** What the engine reads and drives. */
 export interface EngineDeps {
   cfg: Config;
@@ -127,72 +138,88 @@ export class Engine implements ControlHooks {
     try {
       const chargers = this.deps.chargers();
       const now = this.deps.clock.now();
-      const result = decide(
-        this.siteInput(),
-        chargers.map((c) => this.withPlan(c, chargerInput(c), now)),
-        this.memory,
-      );
+      const inputs: ChargerInput[] = [];
+      for (const [i, c] of chargers.entries()) {
+        if (i > 0 && i % CYCLE_GROUP === 0) {
+          await nextTurn();
+          if (this.stopped) return;
+        }
+        inputs.push(this.withPlan(c, chargerInput(c), now));
+      }
+      const result = decide(this.siteInput(), inputs, this.memory);
       this.memory = result.memory;
       const byId = new Map(chargers.map((c) => [c.id, c]));
-      await Promise.all(
-        result.outputs.map(async (out) => {
-          const c = byId.get(out.id);
-          if (!c) return;
-          const planned = this.smartTargets.get(c.id);
-          if (c.mode === 'smart' && planned) {
-            if (out.decision.blocked_by === null) out.decision.blocked_by = planned.note;
-            out.decision.next_change = planned.next;
-          }
-          c.setEngineState(out.failsafe, out.decision as unknown as Record<string, unknown>);
-          if (!out.targets) {
-            this.allowed.delete(out.id);
-            return;
-          }
-          this.allowed.set(out.id, out.targets);
-          if (!c.online) return;
-          if (c.mode === 'manual') {
-            if (c.personTargets) await c.recap();
-            else if (
-              typeof c.current.charge_current === 'number' &&
-              (!out.targets.enabled || out.targets.charge_current < c.current.charge_current)
-            ) {
-              // never commanded, but over the site limit: the fuse wins over "send nothing" (CONTRACT §6)
-              await c.applyTargets({
-                enabled: out.targets.enabled,
-                charge_current: out.targets.charge_current,
-                extra: {},
-              });
-            }
-            return;
-          }
-          if (!AUTOMATIC_MODES.has(c.mode)) return;
-          const base = c.currentTargets ?? {
-            enabled: true,
-            charge_current: out.targets.charge_current,
-            extra: {},
-          };
-          let next: Targets = {
-            ...base,
-            enabled: out.targets.enabled,
-            charge_current: out.targets.charge_current,
-          };
-          const wanted = out.targets.phases;
-          const inUse = typeof c.current.phases === 'number' ? c.current.phases : c.cfg.phases;
-          if (wanted && c.caps.writable.has('phases') && wanted !== inUse)
-            next = this.phaseSwitch(c, next, wanted);
-          else this.switching.delete(c.id);
-          const r = await c.applyTargets(next);
-          if (c.mode === 'smart') this.smart.commandResult(c.id, r.status === 'error' ? r.error : null);
-          if (r.status === 'error')
-            this.deps.log.warn({ charger: c.id, err: r.error }, `engine command failed: ${r.error}`);
-        }),
-      );
+      const applied: Array<Promise<void>> = [];
+      for (const [i, out] of result.outputs.entries()) {
+        if (i > 0 && i % CYCLE_GROUP === 0) {
+          await nextTurn();
+          if (this.stopped) break; // stopping: no new commands (on_exit may be under way)
+        }
+        // handled at once: a rejection must not wait unobserved while the loop turns
+        applied.push(
+          this.output(out, byId.get(out.id)).catch((e: Error) =>
+            this.deps.log.error({ charger: out.id, err: e.message }, 'control cycle failed'),
+          ),
+        );
+      }
+      await Promise.all(applied);
     } catch (e) {
       this.deps.log.error({ err: (e as Error).message }, 'control cycle failed');
     } finally {
       this.running = false;
       this.schedule(this.deps.cfg.site.interval * 1000);
     }
+  }
+
+  /** Publishes one charger's decision and sends its targets. */
+  private async output(out: DecideOutput, c: ChargerRuntime | undefined): Promise<void> {
+    if (!c) return;
+    const planned = this.smartTargets.get(c.id);
+    if (c.mode === 'smart' && planned) {
+      if (out.decision.blocked_by === null) out.decision.blocked_by = planned.note;
+      out.decision.next_change = planned.next;
+    }
+    c.setEngineState(out.failsafe, out.decision as unknown as Record<string, unknown>);
+    if (!out.targets) {
+      this.allowed.delete(out.id);
+      return;
+    }
+    this.allowed.set(out.id, out.targets);
+    if (!c.online) return;
+    if (c.mode === 'manual') {
+      if (c.personTargets) await c.recap();
+      else if (
+        typeof c.current.charge_current === 'number' &&
+        (!out.targets.enabled || out.targets.charge_current < c.current.charge_current)
+      ) {
+        // never commanded, but over the site limit: the fuse wins over "send nothing" (CONTRACT §6)
+        await c.applyTargets({
+          enabled: out.targets.enabled,
+          charge_current: out.targets.charge_current,
+          extra: {},
+        });
+      }
+      return;
+    }
+    if (!AUTOMATIC_MODES.has(c.mode)) return;
+    const base = c.currentTargets ?? {
+      enabled: true,
+      charge_current: out.targets.charge_current,
+      extra: {},
+    };
+    let next: Targets = {
+      ...base,
+      enabled: out.targets.enabled,
+      charge_current: out.targets.charge_current,
+    };
+    const wanted = out.targets.phases;
+    const inUse = typeof c.current.phases === 'number' ? c.current.phases : c.cfg.phases;
+    if (wanted && c.caps.writable.has('phases') && wanted !== inUse) next = this.phaseSwitch(c, next, wanted);
+    else this.switching.delete(c.id);
+    const r = await c.applyTargets(next);
+    if (c.mode === 'smart') this.smart.commandResult(c.id, r.status === 'error' ? r.error : null);
+    if (r.status === 'error')
+      this.deps.log.warn({ charger: c.id, err: r.error }, `engine command failed: ${r.error}`);
   }
 
   /** Runs the smart plan of a charger: its target becomes the charger's request, its plan is published. */

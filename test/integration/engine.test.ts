@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { ChargerRuntime } from '../../src/core/charger-runtime.js';
 import { OpenEvseSimulator } from '../../src/drivers/openevse/simulator.js';
 import { bridgeClientId } from '../../src/drivers/openevse/wire.js';
 import { type Harness, openevseCharger, startHarness } from '../helpers/harness.js';
@@ -157,4 +158,43 @@ describe('phase switching with the pulsatrix simulator', () => {
     await h.stop();
     await sim.stop();
   });
+});
+
+describe('a control cycle over many chargers', () => {
+  it('handles other work between groups of chargers, and still decides for every one', async () => {
+    const n = 120;
+    const sims = Array.from({ length: n }, () => new OpenEvseSimulator());
+    await Promise.all(sims.map((s) => s.start()));
+    const h = await startHarness({
+      chargers: sims.map((s, i) =>
+        openevseCharger(s.port, { id: `c${String(i).padStart(3, '0')}`, name: `C ${i}` }),
+      ),
+      config: { site: { interval: 10 } },
+      record: ['evse2mqtt/+'],
+    });
+    try {
+      const planned: string[] = [];
+      let seenByOtherWork: number | undefined;
+      const original = ChargerRuntime.prototype.setPlan;
+      const spy = jest.spyOn(ChargerRuntime.prototype, 'setPlan').mockImplementation(function (
+        this: ChargerRuntime,
+        plan,
+      ) {
+        if (planned.length === 0)
+          setImmediate(() => {
+            seenByOtherWork = planned.length; // what an incoming command would have waited for
+          });
+        planned.push(this.id);
+        original.call(this, plan);
+      });
+      await h.clock.advance(10_000);
+      spy.mockRestore();
+      expect(new Set(planned).size).toBe(n);
+      expect(seenByOtherWork).toBeGreaterThan(0);
+      expect(seenByOtherWork).toBeLessThan(n);
+    } finally {
+      await h.stop();
+      await Promise.all(sims.map((s) => s.stop()));
+    }
+  }, 60_000);
 });
