@@ -49,10 +49,10 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
         }
       : {},
   );
-  const sockets = new Set<net.Socket | Duplex>();
+  const connections = new Set<net.Socket | Duplex>();
   const server = net.createServer({ noDelay: true }, (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
     broker.handle(socket);
   });
   let port: number;
@@ -79,14 +79,14 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     port,
     connect: () => {
       const [client, server] = duplexPair();
-      sockets.add(server);
-      server.on('close', () => sockets.delete(server));
+      connections.add(server);
+      server.on('close', () => connections.delete(server));
       broker.handle(server);
       return client;
     },
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await drain(sockets);
+      await drain(connections);
       await closed;
       await new Promise<void>((resolve) => broker.close(() => resolve()));
     },
@@ -96,13 +96,13 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
 /**
  * Lets every client get what the broker already accepted, then closes the connections. Aedes
  * acknowledges a QoS 1 publish before it has written it to every subscriber, so the last messages
- * of a shutdown (bridge/state offline, Homie `disconnected`) were lost when the sockets were
+ * of a shutdown (bridge/state offline, Homie `disconnected`) were lost when the connections were
  * destroyed at once. A few turns of the event loop, then an orderly close (pending writes go out
  * first), and after 1 s whatever is left is destroyed.
  */
-async function drain(sockets: Set<net.Socket | Duplex>): Promise<void> {
+async function drain(connections: Set<net.Socket | Duplex>): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-  const open = [...sockets].filter((s) => !s.destroyed);
+  const open = [...connections].filter((s) => !s.destroyed);
   const ended = Promise.all(
     open.map((s) => new Promise((resolve) => (s.closed ? resolve(undefined) : s.once('close', resolve)))),
   );
@@ -110,7 +110,7 @@ async function drain(sockets: Set<net.Socket | Duplex>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
   clearTimeout(timer);
-  for (const s of sockets) s.destroy();
+  for (const s of connections) s.destroy();
 }
 
 function listen(server: net.Server, host: string, port: number): Promise<number> {

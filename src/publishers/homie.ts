@@ -1,4 +1,4 @@
-import type { TimerHandle } from '../core/clock.js';
+import { withTimeout } from '../core/clock.js';
 import type { DeviceView } from '../core/device.js';
 import type { ChargerContext, EntityDef } from '../core/entities.js';
 import { homieInstance, homieProperty } from '../core/naming.js';
@@ -139,7 +139,7 @@ export class HomieDevice {
 
   private async announce(): Promise<void> {
     try {
-      await this.announceOnce();
+      await this.announceNow();
     } finally {
       this.announcedFirst();
     }
@@ -150,7 +150,7 @@ export class HomieDevice {
     return this.firstAnnounce;
   }
 
-  private async announceOnce(): Promise<void> {
+  private async announceNow(): Promise<void> {
     if (!this.conn.connected) return;
     this.announced = false;
     this.sent.clear();
@@ -317,14 +317,13 @@ export class HomiePublisher {
       const batch = devices.slice(i, i + HOMIE_CONNECT_BATCH);
       for (const h of batch) h.start();
       if (i + HOMIE_CONNECT_BATCH >= devices.length) return;
-      let timer: TimerHandle | undefined;
-      await Promise.race([
+      // the next batch after 5 s at the latest, announced or not (a device may not answer)
+      await withTimeout(
+        this.ctx.clock,
         Promise.all(batch.map((h) => h.announcedOnce())),
-        new Promise<void>((resolve) => {
-          timer = this.ctx.clock.setTimeout(resolve, 5000);
-        }),
-      ]);
-      this.ctx.clock.clearTimeout(timer);
+        5000,
+        'Homie batch slow',
+      ).catch(() => {});
     }
   }
 
