@@ -231,3 +231,60 @@ describe('OpenEVSE end to end through MQTT', () => {
     h = await startHarness({ chargers: [openevseCharger(sim.port)] }); // for afterEach
   });
 });
+
+describe('OpenEVSE WiFi 2.x (no claims): driven through RAPI', () => {
+  it('sets the pilot with $SC and pauses with $FS, and reads the result back', async () => {
+    const sim = new OpenEvseSimulator({ firmware: 'v2', maxCurrentSoft: 32 });
+    await sim.start();
+    const h = await startHarness({ chargers: [openevseCharger(sim.port)] });
+    try {
+      sim.plugIn();
+      await h.clock.advance(5000);
+      let since = h.rec.mark();
+      await h.rec.publish('evse2mqtt/garage/set/charge_current', '13');
+      expect(await h.rec.waitJson('evse2mqtt/garage/response', () => true, { since })).toMatchObject({
+        status: 'ok',
+      });
+      const rapi = sim
+        .requestsTo('GET', '/r?')
+        .map((r) => new URL(r.path, 'http://x').searchParams.get('rapi'));
+      expect(rapi).toEqual(['$SC 13 V', '$FE']);
+      expect(sim.pilot()).toBe(13);
+      expect(sim.requestsTo('POST', '/claims')).toHaveLength(0);
+      await h.clock.advance(5000);
+      await h.rec.waitJson(STATE, (v) => v.charge_current === 13, { since });
+
+      since = h.rec.mark();
+      await h.rec.publish('evse2mqtt/garage/set', '{"enabled": false}');
+      expect(await h.rec.waitJson('evse2mqtt/garage/response', () => true, { since })).toMatchObject({
+        status: 'ok',
+      });
+      expect(sim.rapi.state).toBe('sleep');
+      await h.clock.advance(5000);
+      await h.rec.waitJson(STATE, (v) => v.enabled === false && v.charging === false, { since });
+    } finally {
+      await h.stop();
+      await sim.stop();
+    }
+  });
+
+  it('the v5 simulator answers RAPI getters with the checksum and blocks setters, as v5 builds do', async () => {
+    const sim = new OpenEvseSimulator();
+    await sim.start();
+    try {
+      const get = (cmd: string) =>
+        fetch(`http://127.0.0.1:${sim.port}/r?json=1&rapi=${encodeURIComponent(cmd)}`).then(async (r) => ({
+          status: r.status,
+          body: (await r.json()) as Record<string, string>,
+        }));
+      // protocols/openevse.md §2.4: `{"cmd","ret"}`, the reply with its XOR checksum `^xx`
+      expect(await get('$GV')).toEqual({ status: 200, body: { cmd: '$GV', ret: '$OK 7.1.3 5.1.3^22' } });
+      expect(await get('$SC 13')).toEqual({
+        status: 400,
+        body: { cmd: '$SC 13', error: 'RAPI_RESPONSE_BLOCKED' },
+      });
+    } finally {
+      await sim.stop();
+    }
+  });
+});

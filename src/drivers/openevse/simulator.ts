@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { basicAuthOk, HttpSimulator, type RecordedRequest, type SimReply } from '../../sim/http-sim.js';
 import { EVSE_STATES } from './mapping.js';
+import { type RapiHeld, rapiRequest } from './sim-rapi.js';
 import { CLIENT, type ClaimProperties, PRIORITY } from './wire.js';
 
 /** Options of the OpenEVSE simulator. */
@@ -71,8 +72,8 @@ export class OpenEvseSimulator extends HttpSimulator {
   totalKwh = 1234.5;
   sessionSeconds = 0;
   private versions = { config: 1, claims: 1, override: 1 };
-  /** RAPI state (firmware without claims). */
-  private rapi = { state: 'active' as 'active' | 'sleep' | 'disabled', pilot: 16 };
+  /** What RAPI commands set (firmware without claims; sim-rapi.ts). */
+  readonly rapi: RapiHeld = { state: 'active', pilot: 16 };
 
   constructor(opts: OpenEvseSimOptions = {}) {
     super(opts.port ?? 0);
@@ -336,7 +337,7 @@ export class OpenEvseSimulator extends HttpSimulator {
       if (m === 'POST') return this.postConfig(json);
       return notAllowed();
     }
-    if (path === '/r' || path === '/rapi') return this.rapiRequest(url, req);
+    if (path === '/r' || path === '/rapi') return rapiRequest(this, url, req, () => this.changed());
     if (this.firmware === 'v2') return { status: 404, text: '' };
     if (path === '/override') return this.override(m, json);
     if (path === '/claims') {
@@ -429,56 +430,6 @@ export class OpenEvseSimulator extends HttpSimulator {
         return ok({ msg: 'done' });
       default:
         return notAllowed();
-    }
-  }
-
-  private rapiRequest(url: URL, req: RecordedRequest): SimReply {
-    const form = new URLSearchParams(req.method === 'POST' ? req.body : '');
-    const cmd = (url.searchParams.get('rapi') ?? form.get('rapi') ?? '').trim();
-    const json = url.searchParams.has('json') || form.has('json');
-    if (!cmd.startsWith('$')) return { status: 400, body: { msg: 'No RAPI command' } };
-    if (this.firmware !== 'v2' && !cmd.startsWith('$G')) {
-      return { status: 400, body: { cmd, error: 'RAPI_RESPONSE_BLOCKED' } };
-    }
-    const ret = withChecksum(this.rapiExec(cmd));
-    return json ? ok({ cmd, ret }) : { status: 200, text: `<html>${cmd}<p>&gt;${ret}</html>` };
-  }
-
-  private rapiExec(cmd: string): string {
-    const [op, ...args] = cmd.split(/\s+/);
-    const s = this.computeStatus();
-    const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
-    switch (op) {
-      case '$GS':
-        return `$OK ${hex(s.state as number, 2)} ${s.elapsed} ${hex(s.state === 3 ? 3 : s.vehicle ? 2 : 1, 2)} ${hex(s.flags as number, 4)}`;
-      case '$GC':
-        return `$OK ${this.minCurrentHard} ${this.maxCurrentHard} ${this.pilot()} ${this.maxCurrentSoft}`;
-      case '$GG':
-        return `$OK ${s.amp} ${Math.round(this.voltage * 1000)}`;
-      case '$GV':
-        return '$OK 7.1.3 5.1.3';
-      case '$SC': {
-        const amps = Number(args[0]);
-        if (!Number.isFinite(amps)) return '$NK';
-        const clamped = Math.max(this.minCurrentHard, Math.min(this.maxCurrentSoft, Math.round(amps)));
-        this.rapi.pilot = clamped;
-        this.changed();
-        return `${clamped === amps ? '$OK' : '$NK'} ${clamped}`;
-      }
-      case '$FE':
-        this.rapi.state = 'active';
-        this.changed();
-        return '$OK';
-      case '$FS':
-        this.rapi.state = 'sleep';
-        this.changed();
-        return '$OK';
-      case '$FD':
-        this.rapi.state = 'disabled';
-        this.changed();
-        return '$OK';
-      default:
-        return '$NK';
     }
   }
 
@@ -576,11 +527,4 @@ function pickClaim(body: Record<string, unknown>): ClaimProperties {
   if (typeof body.max_current === 'number') out.max_current = body.max_current;
   out.auto_release = typeof body.auto_release === 'boolean' ? body.auto_release : true;
   return out;
-}
-
-/** Appends the RAPI XOR checksum `^xx`. */
-function withChecksum(reply: string): string {
-  let x = 0;
-  for (const ch of Buffer.from(reply)) x ^= ch;
-  return `${reply}^${x.toString(16).toUpperCase().padStart(2, '0')}`;
 }
