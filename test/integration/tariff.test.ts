@@ -171,6 +171,11 @@ describe('tariff price on the site', () => {
     const topics = (await Recorder.retained(h.url, ['homeassistant/#'])).map((m) => m.topic);
     expect(topics).toContain('homeassistant/sensor/evse2mqtt_site/grid_power/config');
     expect(topics.some((t) => t.includes('tariff_price'))).toBe(false);
+    // absent once the site's Homie device has announced everything it has
+    await h.rec.waitFor(
+      (m) => m.topic === 'homie/evse2mqtt-site/$state' && (m.payload === 'ready' || m.payload === 'alert'),
+    );
+    expect(h.rec.on('homie/evse2mqtt-site/$nodes')).not.toHaveLength(0);
     expect(h.rec.on('homie/evse2mqtt-site/site/tariff-price/$unit')).toHaveLength(0);
   });
 });

@@ -84,6 +84,8 @@ describe('TechnoVE end to end through MQTT', () => {
     expect(ha('switch', 'auto_charge')).toMatchObject({ command_topic: 'evse2mqtt/garage/set/auto_charge' });
     expect(ha('binary_sensor', 'sharing_mode')).toMatchObject({ entity_category: 'diagnostic' });
     expect(ha('binary_sensor', 'update_available')).toMatchObject({ device_class: 'update' });
+    // a Homie device's attributes are complete once it says ready (announced ten at a time)
+    await h.rec.waitFor((m) => m.topic === 'homie/evse2mqtt-garage/$state' && m.payload === 'ready');
     expect(h.rec.last('homie/evse2mqtt-garage/charger/auto-charge/$settable')?.payload).toBe('true');
 
     sim.setUpdateAvailable(true);
