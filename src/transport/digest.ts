@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
-import { exchange, type HttpReply } from './http.js';
+import { type Endpoint, endpointOf, exchange, type HttpReply } from './http.js';
 
 /** Hash algorithms of RFC 7616 we speak (no `-sess` variants, no userhash). */
 export type DigestAlgorithm = 'MD5' | 'SHA-256';
@@ -112,7 +112,12 @@ export class DigestHttpClient {
   private challenge: DigestChallenge | null = null;
   private nc = 0;
 
-  constructor(private readonly opts: DigestClientOptions) {}
+  /** The path is the digest `uri` too, so it is sent as given, without the base URL's path. */
+  private readonly endpoint: Endpoint;
+
+  constructor(private readonly opts: DigestClientOptions) {
+    this.endpoint = { ...endpointOf(opts.baseUrl), prefix: '' };
+  }
 
   /** GET `path`; rejects only on network errors and timeouts (HttpError). */
   async get(path: string): Promise<HttpReply> {
@@ -151,7 +156,7 @@ export class DigestHttpClient {
     path: string,
     authorization?: string,
   ): Promise<HttpReply & { wwwAuthenticate?: string }> {
-    const res = await exchange(this.opts, 'GET', path, new URL(path, this.opts.baseUrl), {
+    const res = await exchange(this.opts, 'GET', path, this.endpoint, {
       agent: this.agent,
       headers: authorization ? { Authorization: authorization } : {},
     });

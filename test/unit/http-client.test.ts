@@ -2,7 +2,8 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { realClock } from '../../src/core/clock.js';
-import { HttpClient } from '../../src/transport/http.js';
+import { endpointOf, HttpClient, targetPath } from '../../src/transport/http.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 /**
  * A device whose HTTP server answers the first request on each connection with keep-alive and then
@@ -112,5 +113,62 @@ describe('HttpClient and connections the device closes', () => {
     expect(r.status).toBe(200);
     expect(device.seen).toEqual(['POST /r {"a":1}']);
     expect(device.auths).toEqual([`Basic ${Buffer.from('admin:pw').toString('base64')}`]);
+  });
+});
+
+describe('HttpClient request targets and time-outs', () => {
+  it('keeps the base URL path prefix and encodes what a URL would encode', () => {
+    const ep = endpointOf('http://192.168.1.50:8080/api/');
+    expect(ep).toEqual({ https: false, hostname: '192.168.1.50', port: 8080, prefix: '/api' });
+    expect(targetPath(ep, '/status')).toBe('/api/status');
+    expect(targetPath(ep, 'status?x=1')).toBe('/api/status?x=1');
+    expect(targetPath(ep, '/r?rapi=$SC 13 V')).toBe('/api/r?rapi=$SC%2013%20V');
+    expect(targetPath(ep, '/a/../b')).toBe('/api/b');
+    expect(endpointOf('https://[::1]/')).toEqual({
+      https: true,
+      hostname: '::1',
+      port: undefined,
+      prefix: '',
+    });
+    expect(endpointOf('http://u%40x:p@h:1').auth).toBe('u@x:p');
+  });
+
+  it('gives up when the device accepts but never answers, on the bridge clock, and the next request works', async () => {
+    const sockets = new Set<net.Socket>();
+    let answer = false;
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', () => {
+        if (answer)
+          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}', () =>
+            socket.end(),
+          );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const clock = new ManualClock();
+    const http = new HttpClient({
+      baseUrl: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      timeoutMs: 3000,
+      clock,
+      log: pino({ level: 'silent' }),
+    });
+    try {
+      const hung = http.request('GET', '/status');
+      const outcome = hung.then(
+        () => 'answered',
+        (e: Error) => e.message,
+      );
+      await clock.advance(2900);
+      await new Promise((r) => setTimeout(r, 30));
+      expect(sockets.size).toBe(1);
+      await clock.advance(100);
+      expect(await outcome).toBe('GET /status: no answer within 3 s');
+      answer = true;
+      expect((await http.request('GET', '/status')).json).toEqual({});
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
