@@ -20,8 +20,23 @@ import { measureFloor } from './floor.js';
 import { type BenchResults, checkTargets, formatTables } from './report.js';
 import { type Plan, runBaseline, runBridge, say } from './scenario.js';
 
-function options() {
-  const { values } = parseArgs({
+const USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/run.js [options])
+  --n 1,100,1000      charger counts to measure
+  --homie-n 1000      counts at which the bridge also runs with Homie on ('' for none)
+  --poll 5            poll interval in seconds
+  --warmup 5          seconds after start-up before the CPU/RSS window
+  --window 20         seconds of the CPU/RSS window
+  --samples 200       latency samples per kind (command, push)
+  --interval 20       ms between latency samples
+  --per-host 500      simulators per simulator-host process
+  --out data/bench    where results.json goes
+  --profile           run the bridge under --cpu-prof (profile in --out)
+  --stalls            record the bridge's event-loop hold-ups and GC pauses
+  --node-args='...'   more node options for the bridge process
+  --help              this text`;
+
+function parse() {
+  return parseArgs({
     options: {
       n: { type: 'string', default: '1,100,1000' },
       'homie-n': { type: 'string', default: '1000' },
@@ -35,8 +50,30 @@ function options() {
       profile: { type: 'boolean', default: false },
       stalls: { type: 'boolean', default: false },
       'node-args': { type: 'string', default: '' },
+      help: { type: 'boolean', default: false },
     },
   });
+}
+
+function options() {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse();
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const { values } = parsed;
+  const bad = ['poll', 'warmup', 'window', 'samples', 'interval', 'per-host'] as const;
+  for (const k of bad)
+    if (!(Number(values[k]) > 0)) {
+      process.stderr.write(`--${k} must be a positive number, got '${values[k]}'\n\n${USAGE}\n`);
+      process.exit(2);
+    }
   const list = (s: string) =>
     s
       .split(',')
