@@ -308,7 +308,17 @@ export class MqttConnection extends EventEmitter {
     try {
       await client.subscribeAsync(filters, opts);
     } catch (e) {
-      this.opts.log.warn({ filters, err: (e as Error).message }, 'subscribe failed');
+      const err = e as Error & { code?: number };
+      // a SUBACK failure code: the broker refused one of the filters (3.1.1 0x80, MQTT 5 ≥ 0x80);
+      // mqtt.js rejects with "Subscribe error: <reason>", not always with the code
+      const refused =
+        (typeof err.code === 'number' && err.code >= 0x80) || /^Subscribe error/.test(err.message);
+      this.opts.log.warn(
+        { filters, err: err.message },
+        refused
+          ? `the broker refused the subscription to ${filters.join(', ')}: check the broker's ACL for this user (README, Secure the broker)`
+          : 'subscribe failed',
+      );
     }
   }
 }
