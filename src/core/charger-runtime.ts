@@ -1,8 +1,22 @@
 import type { Logger } from 'pino';
 import type { ChargerConfig, SmartChargingConfig } from '../config/types.js';
-import type { ChargerCapabilities, ChargerDriver, ChargerTypeDef } from '../drivers/types.js';
+import type { ChargerCapabilities, ChargerTypeDef } from '../drivers/types.js';
 import type { EventBus } from './bus.js';
-import { backoff, type Clock, type TimerHandle, withTimeout } from './clock.js';
+import { ChargerLink } from './charger-link.js';
+import {
+  adoptedTargets,
+  allKeys,
+  type ChargerFacts,
+  changedKeys,
+  chargerState,
+  commandResponse,
+  disagreement,
+  effectiveLimits,
+  sameValue,
+  targetsInForce,
+  withValues,
+} from './charger-state.js';
+import { type Clock, withTimeout } from './clock.js';
 import type { ControlHooks } from './control.js';
 import type { DeviceView } from './device.js';
 import { type ChargerContext, chargerEntities, type EntityDef } from './entities.js';
@@ -12,11 +26,9 @@ import {
   type DeviceInfo,
   MODES,
   type Mode,
-  readingStatus,
   type Scalar,
   type Targets,
 } from './model.js';
-import { untilNextSlot } from './poll-slots.js';
 import { type CommandResult, type SetOptions, validateSet } from './set-command.js';
 import { mergePolicy } from './smart-policy.js';
 import type { StateStore } from './state-store.js';
@@ -40,12 +52,11 @@ export interface RuntimeDeps {
   pollPhase?: number;
 }
 
-const MAX_BACKOFF_MS = 60_000;
-
 /**
- * One charger at run time: polls (and listens to pushes), derives the canonical state, tracks
- * availability with back-off, and runs commands from people and from the engine through one
- * path with the rules of CONTRACT §5. Publishers only see its `device.*` events.
+ * One charger at run time: reads it through its link (polls, pushes, availability with back-off,
+ * charger-link.ts), derives the canonical state (charger-state.ts), adopts changes made at the
+ * device, and runs commands from people and from the engine through one path with the rules of
+ * CONTRACT §5. Publishers only see its `device.*` events.
  */
 export class ChargerRuntime implements DeviceView {
   readonly kind = 'charger' as const;
@@ -57,10 +68,6 @@ export class ChargerRuntime implements DeviceView {
   readonly caps: ChargerCapabilities;
   readonly ctx: ChargerContext;
   readonly entities: Array<EntityDef<ChargerContext>>;
-  info: DeviceInfo;
-  online = false;
-  /** The first read attempt (successful or not) is over. */
-  attempted = false;
   mode: Mode;
   /** Set by the engine: why a fail-safe is active. */
   failsafe: string | null = null;
@@ -74,22 +81,13 @@ export class ChargerRuntime implements DeviceView {
   private decisionJson = 'null';
   private planJson = 'null';
 
-  private driver?: ChargerDriver;
+  private readonly link: ChargerLink;
   private reading?: ChargerReading;
   private targets: Targets | null = null;
   /** A person's targets in manual, before the site cap (load management keeps them and re-applies min(target, headroom)). */
   private requested: Targets | null = null;
   private state: Record<string, unknown> = {};
   private note: string | null = null;
-  private lastOkAt?: number;
-  private failures = 0;
-  private lastFailure?: string;
-  private availabilityKnown = false;
-  private pollTimer?: TimerHandle;
-  /** Clock time of this charger's poll slot 0: polls fall on anchor + k × poll_interval. */
-  private pollAnchor = 0;
-  private availTimer?: TimerHandle;
-  private readInFlight?: Promise<void>;
   private queue: Promise<unknown> = Promise.resolve();
   private applying = false;
   private applyGen = 0;
@@ -97,7 +95,6 @@ export class ChargerRuntime implements DeviceView {
   /** A takeover at the device was adopted; the device's own control flag is then no news until the next write. */
   private controlYielded = false;
   private resumed = false;
-  private stopped = false;
 
   constructor(private readonly deps: RuntimeDeps) {
     this.cfg = deps.cfg;
@@ -109,12 +106,31 @@ export class ChargerRuntime implements DeviceView {
     this.ctx = { caps: this.caps, cfg: deps.cfg, modes };
     this.entities = chargerEntities(this.ctx);
     this.watchdog = this.caps.watchdog;
-    this.info = { manufacturer: deps.type.manufacturer, model: deps.type.model };
+    this.link = new ChargerLink({
+      ...deps,
+      generation: () => this.applyGen,
+      onReading: (r, gen) => this.onReading(r, gen !== null && gen === this.applyGen && !this.applying),
+    });
     const savedPolicy = deps.store.charger(this.id).smart_charging;
     this.smartPolicy = savedPolicy !== undefined ? savedPolicy : (deps.cfg.smart_charging ?? null);
     const saved = deps.store.charger(this.id).mode;
     this.mode =
       saved && modes.includes(saved) ? saved : modes.includes(deps.cfg.mode) ? deps.cfg.mode : 'manual';
+  }
+
+  /** Manufacturer and model, from the driver once it has read the device. */
+  get info(): DeviceInfo {
+    return this.link.info;
+  }
+
+  /** The charger answers (availability, CONTRACT §3). */
+  get online(): boolean {
+    return this.link.online;
+  }
+
+  /** The first read attempt (successful or not) is over. */
+  get attempted(): boolean {
+    return this.link.attempted;
   }
 
   /** The last published state object. */
@@ -134,28 +150,17 @@ export class ChargerRuntime implements DeviceView {
 
   /** Starts polling. */
   start(): void {
-    this.stopped = false;
-    const phase = Math.min(Math.max(this.deps.pollPhase ?? 0, 0), 1);
-    this.pollAnchor = this.deps.clock.now() + Math.floor(phase * this.cfg.poll_interval * 1000);
-    void this.poll();
+    this.link.start();
   }
 
   /** Stops timers and closes the driver. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.deps.clock.clearTimeout(this.pollTimer);
-    this.deps.clock.clearTimeout(this.availTimer);
-    await this.driver?.close().catch(() => {});
+  stop(): Promise<void> {
+    return this.link.stop();
   }
 
   /** Reads the device now and publishes; concurrent calls share one read (`/get`). */
   refresh(): Promise<void> {
-    if (!this.readInFlight) {
-      this.readInFlight = this.readOnce(true).finally(() => {
-        this.readInFlight = undefined;
-      });
-    }
-    return this.readInFlight;
+    return this.link.refresh();
   }
 
   /** A person's `/set` (MQTT or Homie): validated, mode rules applied, written, answered. */
@@ -219,14 +224,15 @@ export class ChargerRuntime implements DeviceView {
 
   /** Leaves the charger per `on_exit` (CONTRACT §9); offline chargers are skipped. */
   async exit(timeoutMs = 3000): Promise<void> {
-    if (!this.online || !this.driver) {
+    const driver = this.link.current;
+    if (!this.online || !driver) {
       this.deps.log.info('offline at shutdown; on_exit skipped');
       return;
     }
     try {
       await withTimeout(
         this.deps.clock,
-        this.driver.exit(this.cfg.on_exit),
+        driver.exit(this.cfg.on_exit),
         timeoutMs,
         `no answer within ${timeoutMs / 1000} s`,
       );
@@ -238,84 +244,9 @@ export class ChargerRuntime implements DeviceView {
 
   // ---- reading ------------------------------------------------------------------------------
 
-  private async poll(): Promise<void> {
-    if (this.stopped) return;
-    const pollMs = this.cfg.poll_interval * 1000;
-    try {
-      await this.refresh();
-      // on the charger's slot (see poll-slots.ts); the first one after start or an outage too
-      this.schedule(untilNextSlot(this.deps.clock.now(), this.pollAnchor, pollMs));
-    } catch {
-      this.schedule(backoff(pollMs, this.failures, MAX_BACKOFF_MS));
-    }
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.deps.clock.clearTimeout(this.pollTimer);
-    this.pollTimer = this.deps.clock.setTimeout(() => void this.poll(), ms);
-  }
-
-  private async readOnce(countsForAdoption: boolean): Promise<void> {
-    try {
-      const driver = await this.ensureDriver();
-      const gen = this.applyGen;
-      const reading = await driver.read();
-      if (this.stopped) return;
-      this.onReading(reading, countsForAdoption && gen === this.applyGen && !this.applying);
-    } catch (e) {
-      if (!this.stopped) this.onFailure(e as Error);
-      throw e;
-    }
-  }
-
-  private async ensureDriver(): Promise<ChargerDriver> {
-    if (this.driver) return this.driver;
-    const driver = await this.deps.type.create({
-      cfg: this.cfg,
-      log: this.deps.log,
-      clock: this.deps.clock,
-      instance: this.deps.instance,
-    });
-    if (this.stopped) {
-      await driver.close();
-      throw new Error('stopped');
-    }
-    this.driver = driver;
-    this.setInfo(driver.info);
-    driver.subscribe?.({
-      reading: (r) => this.onReading(r, false),
-      lost: (why) => this.markOffline(why),
-      restored: () => void this.refresh().catch(() => {}),
-    });
-    return driver;
-  }
-
-  private setInfo(info: DeviceInfo): void {
-    if (JSON.stringify(info) === JSON.stringify(this.info)) return;
-    this.info = info;
-    this.deps.bus.emit('device.info', { id: this.id, info });
-  }
-
   private onReading(reading: ChargerReading, countsForAdoption: boolean): void {
-    if (this.stopped) return;
     this.reading = reading;
-    this.lastOkAt = this.deps.clock.now();
-    this.failures = 0;
-    if (this.lastFailure) this.deps.log.info('reads work again');
-    this.lastFailure = undefined;
-    if (reading.info) this.setInfo({ ...this.info, ...reading.info });
-    this.armAvailability();
-    if (!this.attempted) {
-      this.attempted = true;
-      this.deps.bus.emit('device.attempted', { id: this.id });
-    }
-    if (!this.online || !this.availabilityKnown) {
-      this.online = true;
-      this.availabilityKnown = true;
-      this.deps.log.info('online');
-      this.deps.bus.emit('device.availability', { id: this.id, online: true });
-    }
+    this.link.noteSuccess(reading);
     if (countsForAdoption) this.checkAdoption(reading);
     this.publish();
     if (!this.resumed) {
@@ -331,37 +262,6 @@ export class ChargerRuntime implements DeviceView {
     if (next) void this.applyTargets(next);
   }
 
-  private onFailure(e: Error): void {
-    this.failures += 1;
-    const msg = e.message;
-    if (msg !== this.lastFailure) this.deps.log.warn({ err: msg }, `read failed: ${msg}`);
-    else this.deps.log.debug({ err: msg, failures: this.failures }, 'read failed again');
-    this.lastFailure = msg;
-    if (!this.attempted) {
-      this.attempted = true;
-      this.deps.bus.emit('device.attempted', { id: this.id });
-    }
-    if (!this.availabilityKnown) this.markOffline(msg);
-  }
-
-  private armAvailability(): void {
-    this.deps.clock.clearTimeout(this.availTimer);
-    const ms = 3 * this.cfg.poll_interval * 1000;
-    this.availTimer = this.deps.clock.setTimeout(
-      () => this.markOffline(`no successful read for ${(3 * this.cfg.poll_interval).toString()} s`),
-      ms,
-    );
-  }
-
-  private markOffline(reason: string): void {
-    if (this.stopped || (!this.online && this.availabilityKnown)) return;
-    this.online = false;
-    this.availabilityKnown = true;
-    this.deps.clock.clearTimeout(this.availTimer);
-    this.deps.log.warn({ reason }, `offline: ${reason}`);
-    this.deps.bus.emit('device.availability', { id: this.id, online: false });
-  }
-
   /**
    * A change made at the device (its app, its UI, a person's override) that disagrees with the
    * bridge's targets for 2 polls is adopted: manual mode, error "changed at the device" (§5).
@@ -369,20 +269,10 @@ export class ChargerRuntime implements DeviceView {
   private checkAdoption(r: ChargerReading): void {
     const t = this.targets;
     if (!t) return;
-    const half = this.caps.resolution / 2;
-    const capped =
-      r.deviceMaxCurrent !== undefined &&
-      t.charge_current > r.chargeCurrent + half &&
-      r.chargeCurrent >= r.deviceMaxCurrent - half;
-    if (capped) this.note = `device capped charge_current at ${r.chargeCurrent}`;
+    const d = disagreement(r, t, this.caps, this.controlYielded);
+    if (d.capped) this.note = `device capped charge_current at ${r.chargeCurrent}`;
     else if (this.note?.startsWith('device capped')) this.note = null;
-    const diffs: string[] = [];
-    if (r.overridden && !this.controlYielded) diffs.push('control');
-    if (r.enabled !== null && !r.held && r.enabled !== t.enabled) diffs.push('enabled');
-    if (!capped && Math.abs(r.chargeCurrent - t.charge_current) > half) diffs.push('charge_current');
-    const phases = r.values.phases;
-    if (this.caps.writable.has('phases') && t.phases && typeof phases === 'number' && phases !== t.phases)
-      diffs.push('phases');
+    const diffs = d.diffs;
     if (diffs.length === 0) {
       this.disagreements = 0;
       return;
@@ -390,15 +280,7 @@ export class ChargerRuntime implements DeviceView {
     this.disagreements += 1;
     if (this.disagreements < 2) return;
     this.disagreements = 0;
-    // a person holding the device (its own control flag) leaves the bridge without targets: the next command writes every key
-    this.targets = diffs.includes('control')
-      ? null
-      : {
-          ...t,
-          enabled: r.enabled ?? t.enabled,
-          charge_current: capped ? t.charge_current : r.chargeCurrent,
-          ...(t.phases && (phases === 1 || phases === 3) ? { phases } : {}),
-        };
+    this.targets = adoptedTargets(r, t, d);
     this.note = 'changed at the device';
     this.requested = this.targets;
     if (diffs.includes('control')) this.controlYielded = true;
@@ -448,15 +330,7 @@ export class ChargerRuntime implements DeviceView {
     if (policy) this.setPolicy(policy);
     if (Object.keys(values).length === 0) return { status: 'ok', data: this.responseData() };
     if (checked.chargeNow) return this.chargeNow(opts);
-    let next = this.targetsFromReading();
-    next = { ...next, extra: { ...next.extra } };
-    for (const [k, v] of Object.entries(values)) {
-      if (k === 'mode') continue;
-      if (k === 'enabled') next.enabled = v as boolean;
-      else if (k === 'charge_current') next.charge_current = v as number;
-      else if (k === 'phases') next.phases = v as 1 | 3;
-      else next.extra[k] = v;
-    }
+    let next = withValues(this.targetsFromReading(), values);
     if (AUTOMATIC_MODES.has(mode)) next = this.deps.control.immediateTargets(mode, this.cfg, next) ?? next;
     this.requested = mode === 'manual' ? next : null;
     next = this.deps.control.cap(this.id, next);
@@ -505,7 +379,7 @@ export class ChargerRuntime implements DeviceView {
       this.targets = next;
       return null;
     }
-    const driver = this.driver;
+    const driver = this.link.current;
     if (!driver) return 'charger offline';
     this.applying = true;
     this.applyGen += 1;
@@ -544,116 +418,38 @@ export class ChargerRuntime implements DeviceView {
     }
   }
 
-  /**
-   * The targets in force: the bridge's own, or (while adopting) the device's values, with the
-   * current clamped to the configured range, as the bridge never commands more (CONTRACT §9).
-   */
+  /** The targets in force: the bridge's own, or the device's values clamped to the configured range. */
   private targetsFromReading(): Targets {
-    if (this.targets) return this.targets;
-    const r = this.reading;
-    const phases = r?.values.phases;
-    const low = this.caps.bidirectional ? -this.cfg.max_discharge_current : this.cfg.min_current;
-    const device = r?.chargeCurrent ?? this.cfg.min_current;
-    const current =
-      this.caps.bidirectional && device === 0 ? 0 : Math.min(this.cfg.max_current, Math.max(low, device));
-    return {
-      enabled: r?.enabled ?? true,
-      charge_current: current,
-      ...(this.caps.writable.has('phases') && (phases === 1 || phases === 3) ? { phases } : {}),
-      extra: {},
-    };
+    return targetsInForce(this.targets, this.reading, this.cfg, this.caps);
+  }
+
+  private facts(): ChargerFacts {
+    const { cfg, ctx, entities, reading, targets, mode } = this;
+    return { cfg, ctx, entities, reading, targets, mode };
   }
 
   private responseData(): Record<string, Scalar> {
-    const t = this.targetsFromReading();
-    const data: Record<string, Scalar> = {
-      enabled: t.enabled,
-      charge_current: t.charge_current,
-      mode: this.mode,
-    };
-    // the policy is a writable target too (an object; JSON carries it as is)
-    if (this.ctx.modes.includes('smart') && this.smartPolicy)
-      data.smart_charging = this.smartPolicy as unknown as Scalar;
-    for (const e of this.entities) {
-      if (!e.writable?.(this.ctx) || e.key in data) continue;
-      data[e.key] =
-        e.key === 'phases'
-          ? (t.phases ?? (this.reading?.values.phases as Scalar) ?? null)
-          : (t.extra[e.key] ?? this.reading?.values[e.key] ?? null);
-    }
-    return data;
+    return commandResponse(this.facts(), this.smartPolicy);
   }
 
   // ---- state --------------------------------------------------------------------------------
 
   /** Effective limits: configuration ∩ device, A. */
   limits(): { min: number; max: number } {
-    const r = this.reading;
-    return {
-      min: Math.max(this.cfg.min_current, r?.deviceMinCurrent ?? 0),
-      max: Math.min(this.cfg.max_current, r?.deviceMaxCurrent ?? Number.POSITIVE_INFINITY),
-    };
-  }
-
-  private buildState(): Record<string, unknown> | undefined {
-    const r = this.reading;
-    if (!r) return undefined;
-    const enabled = r.enabled ?? this.targets?.enabled ?? true;
-    const { min, max } = this.limits();
-    const status = readingStatus(r, enabled);
-    const fixed: Record<string, unknown> = {
-      status,
-      vehicle_connected: r.vehicleConnected,
-      charging: r.charging,
-      enabled,
-      charge_current: r.chargeCurrent,
-      min_current: min,
-      max_current: max,
-      mode: this.mode,
-      failsafe: this.failsafe,
-      error: r.fault ?? this.note ?? this.aboveMax(r),
-      last_seen: this.lastOkAt === undefined ? null : new Date(this.lastOkAt).toISOString(),
-    };
-    const state: Record<string, unknown> = {};
-    for (const e of this.entities) state[e.key] = e.key in fixed ? fixed[e.key] : (r.values[e.key] ?? null);
-    if (this.decision) state.decision = this.decision;
-    return state;
-  }
-
-  /** While adopting the device's values: say so when the device runs above the configured maximum. */
-  private aboveMax(r: ChargerReading): string | null {
-    if (this.targets || r.chargeCurrent <= this.cfg.max_current + this.caps.resolution / 2) return null;
-    return `the device's limit (${r.chargeCurrent} A) is above max_current (${this.cfg.max_current} A); send a charge_current to take control`;
+    return effectiveLimits(this.cfg, this.reading);
   }
 
   private publish(): void {
-    const state = this.buildState();
-    if (!state) return;
+    const f = this.facts();
+    if (!f.reading) return;
+    const { failsafe, note, decision } = this;
+    const state = chargerState(
+      { ...f, reading: f.reading },
+      { failsafe, note, decision, lastOkAt: this.link.lastOkAt },
+    );
     const changed = Object.keys(state).filter((k) => !sameValue(state[k], this.state[k]));
     if (changed.length === 0) return;
     this.state = state;
     this.deps.bus.emit('device.state', { id: this.id, state, changed });
   }
-}
-
-/** Every key of a target set. */
-function allKeys(t: Targets): Set<string> {
-  return new Set(['enabled', 'charge_current', ...(t.phases ? ['phases'] : []), ...Object.keys(t.extra)]);
-}
-
-/** Keys whose value differs between two target sets. */
-export function changedKeys(a: Targets, b: Targets): Set<string> {
-  const out = new Set<string>();
-  if (a.enabled !== b.enabled) out.add('enabled');
-  if (Math.abs(a.charge_current - b.charge_current) > 1e-6) out.add('charge_current');
-  if (b.phases !== undefined && a.phases !== b.phases) out.add('phases');
-  for (const [k, v] of Object.entries(b.extra)) if (a.extra[k] !== v) out.add(k);
-  return out;
-}
-
-/** Equal state values: scalars by value, objects (the decision) by their JSON. */
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b || (Number.isNaN(a) && Number.isNaN(b))) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  return JSON.stringify(a) === JSON.stringify(b);
 }
