@@ -6,8 +6,8 @@ import { backoff, type Clock, type TimerHandle } from './clock.js';
 import type { ChargerReading, DeviceInfo } from './model.js';
 import { untilNextSlot } from './poll-slots.js';
 
-/** What a charger link is built from. */
-export interface LinkDeps {
+/** A charger's configuration, type and the bridge's services: what its link and runtime share. */
+export interface LinkBase {
   cfg: ChargerConfig;
   type: ChargerTypeDef;
   bus: EventBus;
@@ -15,8 +15,16 @@ export interface LinkDeps {
   /** Child logger of this charger. */
   log: Logger;
   instance: string;
-  /** Where in the poll interval this charger's polls fall, a fraction in [0, 1) (poll-slots.ts). */
+  /**
+   * Where in the poll interval this charger's polls fall, as a fraction in [0, 1) (default 0).
+   * The bridge spreads its chargers evenly, so a thousand chargers do not all poll in the same
+   * few hundred ms (a burst that commands and pushes would queue behind; poll-slots.ts).
+   */
   pollPhase?: number;
+}
+
+/** What a charger link is built from. */
+export interface LinkDeps extends LinkBase {
   /**
    * The charger's write generation, taken before each poll's read: a reading counts for adoption
    * only when no write started meanwhile (ChargerRuntime.applyGen).

@@ -1,8 +1,6 @@
-import type { Logger } from 'pino';
 import type { ChargerConfig, SmartChargingConfig } from '../config/types.js';
-import type { ChargerCapabilities, ChargerTypeDef } from '../drivers/types.js';
-import type { EventBus } from './bus.js';
-import { ChargerLink } from './charger-link.js';
+import type { ChargerCapabilities } from '../drivers/types.js';
+import { ChargerLink, type LinkBase } from './charger-link.js';
 import {
   adoptedTargets,
   allKeys,
@@ -16,7 +14,7 @@ import {
   targetsInForce,
   withValues,
 } from './charger-state.js';
-import { type Clock, withTimeout } from './clock.js';
+import { withTimeout } from './clock.js';
 import type { ControlHooks } from './control.js';
 import type { DeviceView } from './device.js';
 import { type ChargerContext, chargerEntities, type EntityDef } from './entities.js';
@@ -33,23 +31,10 @@ import { type CommandResult, type SetOptions, validateSet } from './set-command.
 import { mergePolicy } from './smart-policy.js';
 import type { StateStore } from './state-store.js';
 
-/** What a charger runtime is built from. */
-export interface RuntimeDeps {
-  cfg: ChargerConfig;
-  type: ChargerTypeDef;
-  bus: EventBus;
-  clock: Clock;
-  /** Child logger of this charger. */
-  log: Logger;
-  instance: string;
+/** What a charger runtime is built from: what its link needs, the saved state and the engine's hooks. */
+export interface RuntimeDeps extends LinkBase {
   store: StateStore;
   control: ControlHooks;
-  /**
-   * Where in the poll interval this charger's polls fall, as a fraction in [0, 1) (default 0).
-   * The bridge spreads its chargers evenly, so a thousand chargers do not all poll in the same
-   * few hundred ms (a burst that commands and pushes would queue behind).
-   */
-  pollPhase?: number;
 }
 
 /**
