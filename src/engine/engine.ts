@@ -9,7 +9,8 @@ import type { MeterRuntime } from '../meters/meter-runtime.js';
 import type { SiteRuntime } from '../site/site.js';
 import type { Tariff } from '../tariff/tariff.js';
 import { decide, initialMemory } from './decide.js';
-import { type SmartChargerView, SmartController, type SmartTarget } from './smart.js';
+import { SmartController } from './smart.js';
+import type { SmartChargerView, SmartTarget } from './smart-types.js';
 import type { ChargerInput, EngineMemory, EngineTargets, SiteInput } from './types.js';
 
 /**

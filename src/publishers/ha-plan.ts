@@ -1,7 +1,7 @@
 /** Home Assistant entities of a charger's smart-charging plan (CONTRACT §7), read from `<base>/<id>/plan`. */
 import type { HaComponent } from '../core/entities.js';
 import { MAX_POLICY_ENERGY } from '../core/smart-policy.js';
-import { CONSIDERATIONS, PLAN_STATES } from '../engine/smart.js';
+import { CONSIDERATIONS, PLAN_STATES } from '../engine/smart-types.js';
 
 /**
  * The smart-charging plan's entities (CONTRACT §7): state, one binary_sensor per consideration,

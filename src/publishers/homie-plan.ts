@@ -4,7 +4,7 @@
  * minimum energy) settable as `…/plan/<property>/set`, which becomes `{"smart_charging": {…}}`.
  */
 import { MAX_POLICY_ENERGY } from '../core/smart-policy.js';
-import { CONSIDERATIONS, PLAN_STATES } from '../engine/smart.js';
+import { CONSIDERATIONS, PLAN_STATES } from '../engine/smart-types.js';
 
 /** One property of the plan node. */
 export interface PlanProperty {

@@ -165,3 +165,10 @@ export function basicAuthOk(header: string | undefined, user?: string, password?
   const [u, ...rest] = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':');
   return u === user && rest.join(':') === (password ?? '');
 }
+
+/** A request body that is a JSON object, else undefined (arrays and scalars are not). */
+export function asJsonObject(json: unknown): Record<string, unknown> | undefined {
+  return typeof json === 'object' && json !== null && !Array.isArray(json)
+    ? (json as Record<string, unknown>)
+    : undefined;
+}

@@ -8,7 +8,8 @@
 import { describe, expect, it } from '@jest/globals';
 import pino from 'pino';
 import type { TariffConfig } from '../../src/config/types.js';
-import { type SmartChargerView, SmartController } from '../../src/engine/smart.js';
+import { SmartController } from '../../src/engine/smart.js';
+import type { SmartChargerView } from '../../src/engine/smart-types.js';
 import { Tariff } from '../../src/tariff/tariff.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 

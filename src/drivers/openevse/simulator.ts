@@ -1,8 +1,15 @@
 import type http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { basicAuthOk, HttpSimulator, type RecordedRequest, type SimReply } from '../../sim/http-sim.js';
+import {
+  asJsonObject,
+  basicAuthOk,
+  HttpSimulator,
+  type RecordedRequest,
+  type SimReply,
+} from '../../sim/http-sim.js';
 import { EVSE_STATES } from './mapping.js';
+import { ClaimTable, type ClaimTarget, claimsRequest, notAllowed, ok } from './sim-claims.js';
 import { type RapiHeld, rapiRequest } from './sim-rapi.js';
 import { CLIENT, type ClaimProperties, PRIORITY } from './wire.js';
 
@@ -21,11 +28,6 @@ export interface OpenEvseSimOptions {
   threePhase?: boolean;
   /** Config `default_state`: active (true) or disabled with no claims. */
   defaultActive?: boolean;
-}
-
-interface Claim {
-  priority: number;
-  props: ClaimProperties;
 }
 
 const STATUS_PUSH_KEYS = [
@@ -48,7 +50,8 @@ export class OpenEvseSimulator extends HttpSimulator {
   readonly firmware: 'v5' | 'v2';
   private readonly user?: string;
   private readonly password?: string;
-  private readonly claims = new Map<number, Claim>();
+  /** The v5 claims (sim-claims.ts). */
+  readonly claims = new ClaimTable();
   private wss?: WebSocketServer;
   private readonly clients = new Set<WebSocket>();
   private lastPushed: Record<string, unknown> = {};
@@ -71,7 +74,7 @@ export class OpenEvseSimulator extends HttpSimulator {
   sessionWh = 0;
   totalKwh = 1234.5;
   sessionSeconds = 0;
-  private versions = { config: 1, claims: 1, override: 1 };
+  private configVersion = 1;
   /** What RAPI commands set (firmware without claims; sim-rapi.ts). */
   readonly rapi: RapiHeld = { state: 'active', pilot: 16 };
 
@@ -101,10 +104,7 @@ export class OpenEvseSimulator extends HttpSimulator {
   /** Unplugs: ends the session, releases auto_release claims, clears session energy (§5.1 step 5). */
   unplug(): void {
     this.vehicle = false;
-    for (const [client, claim] of this.claims) {
-      if (claim.props.auto_release !== false) this.claims.delete(client);
-    }
-    this.bumpClaims();
+    this.claims.releaseOnUnplug();
     this.sessionWh = 0;
     this.sessionSeconds = 0;
     this.batteryLevel = undefined;
@@ -114,21 +114,18 @@ export class OpenEvseSimulator extends HttpSimulator {
   /** A person sets the manual override at the unit or in its web UI (replaces it, like POST /override). */
   setOverride(props: ClaimProperties): void {
     this.claims.set(CLIENT.manual, { priority: PRIORITY.manual, props: { auto_release: true, ...props } });
-    this.bumpClaims(true);
     this.changed();
   }
 
   /** A person clears the override. */
   clearOverride(): void {
     this.claims.delete(CLIENT.manual);
-    this.bumpClaims(true);
     this.changed();
   }
 
   /** Sets another claim (schedule, shaper, …) as the firmware's own services would. */
   setClaim(client: number, priority: number, props: ClaimProperties): void {
     this.claims.set(client, { priority, props });
-    this.bumpClaims();
     this.changed();
   }
 
@@ -141,7 +138,7 @@ export class OpenEvseSimulator extends HttpSimulator {
   /** Changes the user's max current at the unit. */
   setMaxCurrentSoft(amps: number): void {
     this.maxCurrentSoft = Math.max(this.minCurrentHard, Math.min(this.maxCurrentHard, amps));
-    this.versions.config += 1;
+    this.configVersion += 1;
     this.changed();
   }
 
@@ -164,33 +161,14 @@ export class OpenEvseSimulator extends HttpSimulator {
 
   /** Client ids holding claims. */
   claimClients(): number[] {
-    return [...this.claims.keys()];
+    return this.claims.clients();
   }
 
   // ---- derived device state --------------------------------------------------------------
 
   /** Effective target: each property from the highest-priority claim that sets it (§5.2). */
-  target(): {
-    props: Required<Pick<ClaimProperties, 'state'>> & ClaimProperties;
-    owners: Record<string, number>;
-  } {
-    const owners: Record<string, number> = {};
-    const props: ClaimProperties = {};
-    for (const key of ['state', 'charge_current', 'max_current', 'auto_release'] as const) {
-      let best: { client: number; claim: Claim } | undefined;
-      for (const [client, claim] of this.claims) {
-        if (claim.props[key] === undefined) continue;
-        if (!best || claim.priority > best.claim.priority) best = { client, claim };
-      }
-      if (best) {
-        (props as Record<string, unknown>)[key] = best.claim.props[key];
-        if (key !== 'auto_release') owners[key] = best.client;
-      }
-    }
-    return {
-      props: { ...props, state: props.state ?? (this.defaultActive ? 'active' : 'disabled') },
-      owners,
-    };
+  target(): ClaimTarget {
+    return this.claims.target(this.defaultActive);
   }
 
   /** Pilot, A: max(min_hard, min(max_soft, claim max_current, claim charge_current)). */
@@ -204,13 +182,14 @@ export class OpenEvseSimulator extends HttpSimulator {
     return Math.max(this.minCurrentHard, Math.min(...caps));
   }
 
-  private active(): boolean {
+  /** The EVSE is active (not disabled by a claim, the default state or RAPI). */
+  isActive(): boolean {
     return this.firmware === 'v2' ? this.rapi.state === 'active' : this.target().props.state === 'active';
   }
 
   /** The full GET /status object. */
   computeStatus(): Record<string, unknown> {
-    const active = this.active();
+    const active = this.isActive();
     const pilot = this.pilot();
     let state: number;
     if (this.fault !== null) state = this.fault;
@@ -226,6 +205,11 @@ export class OpenEvseSimulator extends HttpSimulator {
     const colour =
       this.fault !== null ? 1 : charging ? 6 : !active ? (this.vehicle ? 6 : 5) : this.vehicle ? 3 : 2;
     const override = this.claims.get(CLIENT.manual);
+    const versions = {
+      config: this.configVersion,
+      claims: this.claims.claimsVersion,
+      override: this.claims.overrideVersion,
+    };
     const status: Record<string, unknown> = {
       mode: 'STA',
       wifi_client_connected: 1,
@@ -263,9 +247,9 @@ export class OpenEvseSimulator extends HttpSimulator {
       service_level: 2,
       limit: false,
       ota_update: 0,
-      config_version: this.versions.config,
-      claims_version: this.versions.claims,
-      override_version: this.versions.override,
+      config_version: versions.config,
+      claims_version: versions.claims,
+      override_version: versions.override,
       schedule_version: 1,
       schedule_plan_version: 1,
       limit_version: 0,
@@ -308,7 +292,7 @@ export class OpenEvseSimulator extends HttpSimulator {
       hostname: 'openevse-sim',
       www_username: this.user ?? '',
       www_password: this.password ? '_DUMMY_PASSWORD' : '',
-      config_version: this.versions.config,
+      config_version: this.configVersion,
     };
   }
 
@@ -324,7 +308,7 @@ export class OpenEvseSimulator extends HttpSimulator {
     if (path === '/status') {
       if (m === 'GET') return ok(this.computeStatus());
       if (m === 'POST') {
-        const body = asObject(json);
+        const body = asJsonObject(json);
         if (!body) return { status: 400, body: { msg: 'Could not parse JSON' } };
         if (typeof body.voltage === 'number') this.voltage = body.voltage;
         this.changed();
@@ -339,32 +323,11 @@ export class OpenEvseSimulator extends HttpSimulator {
     }
     if (path === '/r' || path === '/rapi') return rapiRequest(this, url, req, () => this.changed());
     if (this.firmware === 'v2') return { status: 404, text: '' };
-    if (path === '/override') return this.override(m, json);
-    if (path === '/claims') {
-      if (m !== 'GET') return notAllowed();
-      return ok(
-        [...this.claims].map(([client, c]) => ({
-          client,
-          priority: c.priority,
-          auto_release: true,
-          ...c.props,
-        })),
-      );
-    }
-    if (path === '/claims/target') {
-      const t = this.target();
-      return ok({
-        properties: { ...t.props, max_current: t.props.max_current ?? this.maxCurrentSoft },
-        claims: t.owners,
-      });
-    }
-    const claim = /^\/claims\/(\d+)$/.exec(path);
-    if (claim) return this.claimRequest(m, Number(claim[1]), json);
-    return { status: 404, text: '' };
+    return claimsRequest(this, m, path, json) ?? { status: 404, text: '' };
   }
 
   private postConfig(json: unknown): SimReply {
-    const body = asObject(json);
+    const body = asJsonObject(json);
     if (!body) return { status: 400, body: { msg: 'Could not parse JSON' } };
     let changed = false;
     if (typeof body.max_current_soft === 'number') {
@@ -378,59 +341,9 @@ export class OpenEvseSimulator extends HttpSimulator {
       this.defaultActive = body.default_state;
       changed = true;
     }
-    if (changed) this.versions.config += 1;
+    if (changed) this.configVersion += 1;
     this.changed();
-    return ok({ config_version: this.versions.config, msg: changed ? 'done' : 'no change' });
-  }
-
-  private override(method: string, json: unknown): SimReply {
-    const current = this.claims.get(CLIENT.manual);
-    switch (method) {
-      case 'GET':
-        return ok(current ? { auto_release: true, ...current.props } : {});
-      case 'POST': {
-        const body = asObject(json);
-        if (!body) return { status: 400, body: { msg: 'Failed to parse JSON' } };
-        this.setOverride(pickClaim(body));
-        return { status: 201, body: { msg: 'Created' } };
-      }
-      case 'PATCH':
-        if (current) this.clearOverride();
-        else this.setOverride({ state: this.active() ? 'disabled' : 'active' });
-        return ok({ msg: 'Updated' });
-      case 'DELETE':
-        if (!current) return { status: 500, body: { msg: 'Failed to release manual overide' } };
-        this.clearOverride();
-        return ok({ msg: 'Deleted' });
-      default:
-        return notAllowed();
-    }
-  }
-
-  private claimRequest(method: string, client: number, json: unknown): SimReply {
-    switch (method) {
-      case 'GET': {
-        const c = this.claims.get(client);
-        return c ? ok(c.props) : { status: 404, body: { msg: 'Not found' } };
-      }
-      case 'POST': {
-        const body = asObject(json);
-        if (!body) return { status: 400, body: { msg: 'Could not parse JSON' } };
-        if (!this.claims.has(client) && this.claims.size >= 10)
-          return { status: 400, body: { msg: 'Could not make claim' } };
-        this.claims.set(client, { priority: PRIORITY.api, props: pickClaim(body) });
-        this.bumpClaims();
-        this.changed();
-        return ok({ msg: 'done' });
-      }
-      case 'DELETE':
-        if (!this.claims.delete(client)) return { status: 404, body: { msg: 'Not found' } };
-        this.bumpClaims();
-        this.changed();
-        return ok({ msg: 'done' });
-      default:
-        return notAllowed();
-    }
+    return ok({ config_version: this.configVersion, msg: changed ? 'done' : 'no change' });
   }
 
   // ---- WebSocket ------------------------------------------------------------------------------
@@ -476,7 +389,7 @@ export class OpenEvseSimulator extends HttpSimulator {
   }
 
   /** Pushes the keys that changed since the last push (a partial object, as the firmware does). */
-  private changed(periodic = false): void {
+  changed(periodic = false): void {
     if (this.clients.size === 0) {
       this.lastPushed = this.computeStatus();
       return;
@@ -494,37 +407,9 @@ export class OpenEvseSimulator extends HttpSimulator {
     const text = JSON.stringify(frame);
     for (const ws of this.clients) ws.send(text);
   }
-
-  private bumpClaims(override = false): void {
-    this.versions.claims += 1;
-    if (override) this.versions.override += 1;
-  }
 }
 
 /** Label of an EVSE state code (for the demo log). */
 export function stateLabel(code: number): string {
   return EVSE_STATES[code]?.label ?? `state ${code}`;
-}
-
-function ok(body: unknown): SimReply {
-  return { status: 200, body };
-}
-
-function notAllowed(): SimReply {
-  return { status: 405, body: { msg: 'Method not allowed' } };
-}
-
-function asObject(json: unknown): Record<string, unknown> | undefined {
-  return typeof json === 'object' && json !== null && !Array.isArray(json)
-    ? (json as Record<string, unknown>)
-    : undefined;
-}
-
-function pickClaim(body: Record<string, unknown>): ClaimProperties {
-  const out: ClaimProperties = {};
-  if (body.state === 'active' || body.state === 'disabled') out.state = body.state;
-  if (typeof body.charge_current === 'number') out.charge_current = body.charge_current;
-  if (typeof body.max_current === 'number') out.max_current = body.max_current;
-  out.auto_release = typeof body.auto_release === 'boolean' ? body.auto_release : true;
-  return out;
 }

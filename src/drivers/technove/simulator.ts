@@ -1,4 +1,4 @@
-import { HttpSimulator, type RecordedRequest, type SimReply } from '../../sim/http-sim.js';
+import { asJsonObject, HttpSimulator, type RecordedRequest, type SimReply } from '../../sim/http-sim.js';
 import { MIN_CURRENT, PATHS, STATION_NUMBER } from './wire.js';
 
 /** Options of the TechnoVE simulator. */
@@ -208,7 +208,7 @@ export class TechnoveSimulator extends HttpSimulator {
     }
     if (m !== 'POST') return notFound();
     if (path === PATHS.automatic || path === PATHS.highTariffSchedule) {
-      const body = asObject(json);
+      const body = asJsonObject(json);
       if (typeof body?.activated !== 'boolean') return badRequest();
       if (this.commandStatus !== null) return failed(this.commandStatus);
       if (path === PATHS.automatic) this.setAutomatic(body.activated);
@@ -216,7 +216,7 @@ export class TechnoveSimulator extends HttpSimulator {
       return ok();
     }
     if (path === PATHS.partage) {
-      const body = asObject(json);
+      const body = asJsonObject(json);
       const amps = body?.current;
       if (typeof amps !== 'number' || body?.[' stationNumber'] !== STATION_NUMBER) return badRequest();
       if (this.commandStatus !== null) return failed(this.commandStatus);
@@ -271,10 +271,4 @@ function badRequest(): SimReply {
 
 function notFound(): SimReply {
   return { status: 404, text: 'Not Found', headers: { 'Content-Type': 'text/plain' } };
-}
-
-function asObject(json: unknown): Record<string, unknown> | undefined {
-  return typeof json === 'object' && json !== null && !Array.isArray(json)
-    ? (json as Record<string, unknown>)
-    : undefined;
 }
