@@ -68,8 +68,8 @@ function options() {
     process.exit(0);
   }
   const { values } = parsed;
-  const bad = ['poll', 'warmup', 'window', 'samples', 'interval', 'per-host'] as const;
-  for (const k of bad)
+  const positive = ['poll', 'warmup', 'window', 'samples', 'interval', 'per-host'] as const;
+  for (const k of positive)
     if (!(Number(values[k]) > 0)) {
       process.stderr.write(`--${k} must be a positive number, got '${values[k]}'\n\n${USAGE}\n`);
       process.exit(2);

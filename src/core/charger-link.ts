@@ -68,13 +68,8 @@ export class ChargerLink {
   }
 
   /** The driver, once the first read created it. */
-  get current(): ChargerDriver | undefined {
+  get device(): ChargerDriver | undefined {
     return this.driver;
-  }
-
-  /** Whether stop() was called (and start() not since). */
-  get isStopped(): boolean {
-    return this.stopped;
   }
 
   /** Starts polling on the charger's slot. */

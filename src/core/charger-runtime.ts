@@ -209,7 +209,7 @@ export class ChargerRuntime implements DeviceView {
 
   /** Leaves the charger per `on_exit` (CONTRACT §9); offline chargers are skipped. */
   async exit(timeoutMs = 3000): Promise<void> {
-    const driver = this.link.current;
+    const driver = this.link.device;
     if (!this.online || !driver) {
       this.deps.log.info('offline at shutdown; on_exit skipped');
       return;
@@ -364,7 +364,7 @@ export class ChargerRuntime implements DeviceView {
       this.targets = next;
       return null;
     }
-    const driver = this.link.current;
+    const driver = this.link.device;
     if (!driver) return 'charger offline';
     this.applying = true;
     this.applyGen += 1;
@@ -425,13 +425,15 @@ export class ChargerRuntime implements DeviceView {
   }
 
   private publish(): void {
-    const f = this.facts();
-    if (!f.reading) return;
+    const reading = this.reading;
+    if (!reading) return;
     const { failsafe, note, decision } = this;
-    const state = chargerState(
-      { ...f, reading: f.reading },
-      { failsafe, note, decision, lastOkAt: this.link.lastOkAt },
-    );
+    const state = chargerState(this.facts(), reading, {
+      failsafe,
+      note,
+      decision,
+      lastOkAt: this.link.lastOkAt,
+    });
     const changed = Object.keys(state).filter((k) => !sameValue(state[k], this.state[k]));
     if (changed.length === 0) return;
     this.state = state;

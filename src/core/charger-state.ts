@@ -84,7 +84,8 @@ export function commandResponse(f: ChargerFacts, smartPolicy: object | null): Re
 
 /** The published state object of a charger (one key per entity, plus `decision`). */
 export function chargerState(
-  f: ChargerFacts & { reading: ChargerReading },
+  f: ChargerFacts,
+  r: ChargerReading,
   more: {
     failsafe: string | null;
     /** The bridge's own note (adoption, device cap), shown as `error` when the device has none. */
@@ -93,7 +94,6 @@ export function chargerState(
     decision: Record<string, unknown> | null;
   },
 ): Record<string, unknown> {
-  const r = f.reading;
   const enabled = r.enabled ?? f.targets?.enabled ?? true;
   const { min, max } = effectiveLimits(f.cfg, r);
   const fixed: Record<string, unknown> = {
@@ -106,7 +106,7 @@ export function chargerState(
     max_current: max,
     mode: f.mode,
     failsafe: more.failsafe,
-    error: r.fault ?? more.note ?? aboveMax(f),
+    error: r.fault ?? more.note ?? aboveMax(f, r),
     last_seen: more.lastOkAt === undefined ? null : new Date(more.lastOkAt).toISOString(),
   };
   const state: Record<string, unknown> = {};
@@ -116,8 +116,7 @@ export function chargerState(
 }
 
 /** While adopting the device's values: say so when the device runs above the configured maximum. */
-function aboveMax(f: ChargerFacts & { reading: ChargerReading }): string | null {
-  const r = f.reading;
+function aboveMax(f: ChargerFacts, r: ChargerReading): string | null {
   if (f.targets || r.chargeCurrent <= f.cfg.max_current + f.ctx.caps.resolution / 2) return null;
   return `the device's limit (${r.chargeCurrent} A) is above max_current (${f.cfg.max_current} A); send a charge_current to take control`;
 }

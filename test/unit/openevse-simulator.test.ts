@@ -45,7 +45,7 @@ describe('the OpenEVSE simulator’s claims', () => {
     expect((await call('DELETE', '/claims/20')).status).toBe(404);
   });
 
-  it('toggles the override with PATCH and refuses an eleventh client', async () => {
+  it('toggles the override with PATCH, refuses an eleventh client and a PUT on /claims', async () => {
     expect((await call('PATCH', '/override')).status).toBe(200);
     expect(sim.claim(CLIENT.manual)?.state).toBe('disabled');
     expect((await call('PATCH', '/override')).status).toBe(200);
@@ -55,6 +55,7 @@ describe('the OpenEVSE simulator’s claims', () => {
     expect((await call('POST', '/claims/11', { max_current: 16 })).status).toBe(400);
     expect((await call('POST', '/claims/3', { max_current: 12 })).status).toBe(200);
     expect((await call('GET', '/claims')).json).toHaveLength(10);
+    expect((await call('PUT', '/claims')).status).toBe(405);
   });
 
   it('releases auto_release claims when the vehicle leaves, and keeps the others', async () => {
@@ -63,6 +64,5 @@ describe('the OpenEVSE simulator’s claims', () => {
     await call('POST', '/claims/21', { max_current: 14, auto_release: false });
     sim.unplug();
     expect(sim.claimClients()).toEqual([21]);
-    expect((await call('PUT', '/claims')).status).toBe(405);
   });
 });

@@ -205,11 +205,6 @@ export class OpenEvseSimulator extends HttpSimulator {
     const colour =
       this.fault !== null ? 1 : charging ? 6 : !active ? (this.vehicle ? 6 : 5) : this.vehicle ? 3 : 2;
     const override = this.claims.get(CLIENT.manual);
-    const versions = {
-      config: this.configVersion,
-      claims: this.claims.claimsVersion,
-      override: this.claims.overrideVersion,
-    };
     const status: Record<string, unknown> = {
       mode: 'STA',
       wifi_client_connected: 1,
@@ -247,9 +242,9 @@ export class OpenEvseSimulator extends HttpSimulator {
       service_level: 2,
       limit: false,
       ota_update: 0,
-      config_version: versions.config,
-      claims_version: versions.claims,
-      override_version: versions.override,
+      config_version: this.configVersion,
+      claims_version: this.claims.claimsVersion,
+      override_version: this.claims.overrideVersion,
       schedule_version: 1,
       schedule_plan_version: 1,
       limit_version: 0,
