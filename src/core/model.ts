@@ -71,8 +71,23 @@ export interface ChargerReading {
   deviceMaxCurrent?: number;
   /** Device identity learned from the read. */
   info?: Partial<DeviceInfo>;
+  /**
+   * The charger's own transaction, for chargers that keep one (OCPP): carried into the charging
+   * session record (`transaction_id`, `id_tag`, `stop_reason`); absent on the others.
+   */
+  transaction?: TransactionInfo;
   /** Measured and extra catalog keys. */
   values: Record<string, Scalar>;
+}
+
+/** A charger-side transaction (OCPP StartTransaction/StopTransaction). */
+export interface TransactionInfo {
+  /** Transaction id the bridge assigned; null before one was accepted. */
+  id: number | null;
+  /** The idTag that started it. */
+  idTag: string | null;
+  /** StopTransaction `reason` once it ended, else null. */
+  stopReason: string | null;
 }
 
 /** The bridge's targets for a charger: what it has commanded (or adopted). */
