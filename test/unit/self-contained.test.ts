@@ -129,6 +129,21 @@ function brokenLinks(file: string, markdown: string): string[] {
   return broken;
 }
 
+/** Mentions of `docs/<page>.md#<heading>` in any text (code comments too) whose page or heading is missing. */
+function brokenDocMentions(file: string, text: string): string[] {
+  const broken: string[] = [];
+  for (const m of text.matchAll(/(?<![\w/.-])docs\/([\w-]+\.md)(?:#([\w-]+))?/g)) {
+    const dest = `docs/${m[1]}`;
+    const full = path.join(ROOT, dest);
+    if (!existsSync(full)) {
+      if (!ADDED_ELSEWHERE.has(dest)) broken.push(`${file}: ${m[0]} — no file ${dest}`);
+    } else if (m[2] && !anchors(readFileSync(full, 'utf8')).has(m[2])) {
+      broken.push(`${file}: ${m[0]} — no heading #${m[2]} in ${dest}`);
+    }
+  }
+  return broken;
+}
+
 describe('the repository stands on its own', () => {
   it('finds the tracked files', () => {
     expect(FILES).toContain('README.md');
@@ -148,6 +163,22 @@ describe('the repository stands on its own', () => {
     expect(markdown).toEqual(expect.arrayContaining(['README.md', 'docs/architecture.md', 'docs/engine.md']));
     const broken = markdown.flatMap((f) => brokenLinks(f, readFileSync(path.join(ROOT, f), 'utf8')));
     expect(broken).toEqual([]);
+  });
+
+  it('has every docs/<page>.md#<heading> named in code, comments and configuration lead to a page and heading that exist', () => {
+    const self = path
+      .relative(ROOT, fileURLToPath(import.meta.url))
+      .split(path.sep)
+      .join('/');
+    const broken = FILES.filter((f) => !f.endsWith('.md') && f !== self).flatMap((f) => {
+      const text = readText(f);
+      return text === null ? [] : brokenDocMentions(f, text);
+    });
+    expect(broken).toEqual([]);
+    expect(brokenDocMentions('x.ts', '// docs/engine.md#modes, docs/engine.md#nope, docs/nope.md')).toEqual([
+      'x.ts: docs/engine.md#nope — no heading #nope in docs/engine.md',
+      'x.ts: docs/nope.md — no file docs/nope.md',
+    ]);
   });
 
   it('documents the reference pages the code comments point at', () => {
