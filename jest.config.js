@@ -1,4 +1,4 @@
-/** jest on Node 20 with native ESM: TypeScript through @swc/jest (see ../shared/TOOLCHAIN.md). */
+/** jest on Node 20 with native ESM: TypeScript through @swc/jest (see docs/development.md). */
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],

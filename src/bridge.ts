@@ -33,7 +33,7 @@ export interface BridgeOptions {
   clock?: Clock;
   logger?: LoggerBundle;
   control?: ControlHooks;
-  /** The start-up read of retained topics, ms (CONTRACT §4: 3 s). */
+  /** The start-up read of retained topics, ms (3 s, docs/mqtt-api.md#start-up-clean-up). */
   retainedWindowMs?: number;
   /** Demo: take a free port when the embedded broker's port is in use. */
   brokerPortFallback?: boolean;
@@ -55,7 +55,7 @@ export class Bridge {
   readonly meters: MeterRuntime[] = [];
   /** The site, when a meter or tariff is configured. */
   site?: SiteRuntime;
-  /** The tariff, when configured (CONTRACT §3 `tariff`). */
+  /** The tariff, when configured (docs/configuration.md#tariff). */
   readonly tariff?: Tariff;
   broker?: EmbeddedBroker;
   conn!: MqttConnection;
@@ -251,7 +251,7 @@ export class Bridge {
 
   /**
    * Stops: `on_exit` per charger (when `exit`), bridge/state offline, Homie `disconnected`,
-   * DISCONNECT, broker down. Per-charger availability is left as it was (CONTRACT §9).
+   * DISCONNECT, broker down. Per-charger availability is left as it was (docs/mqtt-api.md#availability).
    */
   async stop(opts: { exit?: boolean } = {}): Promise<void> {
     if (this.crashed) {
@@ -355,7 +355,7 @@ export class Bridge {
     this.router.handle(m);
   }
 
-  /** HA restarted: discovery, bridge state, availability and states again (CONTRACT §7). */
+  /** HA restarted: discovery, bridge state, availability and states again (docs/mqtt-api.md). */
   private async onHaOnline(): Promise<void> {
     this.log.info('Home Assistant is online; republishing discovery and states');
     await this.bridgePub.publishState(true);

@@ -219,7 +219,7 @@ function homeDemo(chargerPower: () => number): DemoDevice[] {
 }
 
 /**
- * The demo of CONTRACT §2: simulated devices speaking their real protocols on loopback, and a
+ * The demo (README, Run it): simulated devices speaking their real protocols on loopback, and a
  * bridge on the embedded broker (127.0.0.1:1883, or a free port when that one is taken).
  */
 export async function startDemo(

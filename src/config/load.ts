@@ -29,7 +29,7 @@ export interface LoadResult {
   warnings: string[];
 }
 
-/** Environment variables that override the file (CONTRACT §3, a closed list). */
+/** Environment variables that override the file (a closed list, docs/configuration.md). */
 export type Env = Record<string, string | undefined>;
 
 /** A configuration that cannot be used; `problems` are the lines `path: reason`. */

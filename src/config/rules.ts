@@ -5,7 +5,7 @@ import type { Config, Problem } from './types.js';
 
 const RESERVED_IDS = new Set(['bridge', 'site']);
 
-/** Cross-field rules of CONTRACT §3; appends problems (start-up stops) and warnings (printed). */
+/** Cross-field rules (docs/configuration.md); appends problems (start-up stops) and warnings (printed). */
 export function checkRules(cfg: Config, problems: Problem[], warnings: string[]): void {
   const add = (path: string, reason: string) => problems.push({ path, reason });
   checkTopics(cfg, add);

@@ -1,7 +1,7 @@
 import { CHARGER_TYPE_NAMES } from '../drivers/meta.js';
 import { bool, HHMM, list, num, obj, oneOf, str } from './formats.js';
 
-/** Lower-case id shared by chargers and meters (CONTRACT §3). */
+/** Lower-case id shared by chargers and meters (docs/configuration.md#chargers). */
 export const ID_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
 const TOPIC_WHAT = 'a topic without + # $ and without a leading or trailing /';

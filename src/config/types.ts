@@ -1,7 +1,7 @@
 import type { LogLevel } from '../core/logger.js';
 import type { Mode, OnExit } from '../core/model.js';
 
-/** Validated configuration (CONTRACT §3), defaults applied. */
+/** Validated configuration (docs/configuration.md), defaults applied. */
 export interface Config {
   mqtt: MqttConfig;
   embedded_broker: EmbeddedBrokerConfig;

@@ -22,7 +22,7 @@ export interface BusEvents {
 type Listener<K extends keyof BusEvents> = (payload: BusEvents[K]) => void;
 type AnyListener = (...args: unknown[]) => void;
 
-/** A typed event bus; listeners are registered with an owner and removed by owner (STYLE.md). */
+/** A typed event bus; listeners are registered with an owner and removed by owner (docs/architecture.md). */
 export class EventBus {
   private readonly emitter = new EventEmitter();
   private readonly owned = new Map<object, Array<[keyof BusEvents, AnyListener]>>();

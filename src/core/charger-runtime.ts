@@ -41,7 +41,7 @@ export interface RuntimeDeps extends LinkBase {
  * One charger at run time: reads it through its link (polls, pushes, availability with back-off,
  * charger-link.ts), derives the canonical state (charger-state.ts), adopts changes made at the
  * device, and runs commands from people and from the engine through one path with the rules of
- * CONTRACT §5. Publishers only see its `device.*` events.
+ * docs/mqtt-api.md#command-rules. Publishers only see its `device.*` events.
  */
 export class ChargerRuntime implements DeviceView {
   readonly kind = 'charger' as const;
@@ -108,7 +108,7 @@ export class ChargerRuntime implements DeviceView {
     return this.link.info;
   }
 
-  /** The charger answers (availability, CONTRACT §3). */
+  /** The charger answers (availability, docs/mqtt-api.md#availability). */
   get online(): boolean {
     return this.link.online;
   }
@@ -207,7 +207,7 @@ export class ChargerRuntime implements DeviceView {
     this.publish();
   }
 
-  /** Leaves the charger per `on_exit` (CONTRACT §9); offline chargers are skipped. */
+  /** Leaves the charger per `on_exit` (docs/configuration.md#chargers); offline chargers are skipped. */
   async exit(timeoutMs = 3000): Promise<void> {
     const driver = this.link.device;
     if (!this.online || !driver) {
@@ -249,7 +249,7 @@ export class ChargerRuntime implements DeviceView {
 
   /**
    * A change made at the device (its app, its UI, a person's override) that disagrees with the
-   * bridge's targets for 2 polls is adopted: manual mode, error "changed at the device" (§5).
+   * bridge's targets for 2 polls is adopted: manual mode, error "changed at the device" (docs/mqtt-api.md).
    */
   private checkAdoption(r: ChargerReading): void {
     const t = this.targets;

@@ -21,7 +21,7 @@ export function effectiveLimits(
 
 /**
  * The targets in force: the bridge's own, or (while adopting, `targets` null) the device's values,
- * with the current clamped to the configured range, as the bridge never commands more (CONTRACT §9).
+ * with the current clamped to the configured range, as the bridge never commands more (docs/mqtt-api.md).
  */
 export function targetsInForce(
   targets: Targets | null,
@@ -121,7 +121,7 @@ function aboveMax(f: ChargerFacts, r: ChargerReading): string | null {
   return `the device's limit (${r.chargeCurrent} A) is above max_current (${f.cfg.max_current} A); send a charge_current to take control`;
 }
 
-/** Where a reading disagrees with the bridge's targets (CONTRACT §5 adoption). */
+/** Where a reading disagrees with the bridge's targets (adoption, docs/mqtt-api.md#command-rules). */
 export interface Disagreement {
   /** The device holds charge_current at its own maximum, below the target. */
   capped: boolean;

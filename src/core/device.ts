@@ -27,7 +27,7 @@ export interface DeviceView {
   readonly current: Readonly<Record<string, unknown>>;
   /** A charger's smart-charging plan (`<base>/<id>/plan`), null until the engine made one. */
   readonly plan?: Readonly<Record<string, unknown>> | null;
-  /** Falls back by itself if the bridge dies (CONTRACT §1), for bridge/info. */
+  /** Falls back by itself if the bridge dies (the README's chargers table), for bridge/info. */
   readonly watchdog?: boolean;
   /** A `/set` from MQTT or Homie; absent on read-only devices. */
   set?(raw: Record<string, unknown>, opts: SetOptions): Promise<CommandResult>;

@@ -3,7 +3,7 @@ import type { ChargerCapabilities } from '../drivers/types.js';
 import { type Mode, STATUSES } from './model.js';
 
 /**
- * The one entity catalog (STYLE.md): every canonical key declared once with type, unit, range,
+ * The one entity catalog (docs/architecture.md): every canonical key declared once with type, unit, range,
  * writability, the capability it needs, and its Home Assistant and Homie shape. The JSON, HA and
  * Homie publishers, `/set` validation and the README table all read it.
  */
@@ -87,7 +87,7 @@ export const CHARGER_ENTITIES: ReadonlyArray<EntityDef<ChargerContext>> = [
     key: 'status',
     label: 'Status',
     kind: 'enum',
-    doc: `${STATUSES.join(' / ')} (CONTRACT §5 derivation)`,
+    doc: `${STATUSES.join(' / ')} (derived, first match wins)`,
     has: always,
     options: () => STATUSES,
     ha: { component: 'sensor', device_class: 'enum', icon: 'mdi:ev-station' },

@@ -23,7 +23,7 @@ const CURRENCY_PER_KWH = '<currency>/kWh';
 
 const has = (key: string) => (ctx: MeterContext) => ctx.provides.has(key);
 
-/** Meter entities, in the order their keys appear in `<base>/<id>` (CONTRACT §4 meter state). */
+/** Meter entities, in the order their keys appear in `<base>/<id>` (docs/mqtt-api.md#meter-state). */
 export const METER_ENTITIES: ReadonlyArray<EntityDef<MeterContext>> = [
   {
     key: 'power',
@@ -104,7 +104,7 @@ const siteFigure = (
   ha: { component: 'sensor', device_class: 'power', state_class: 'measurement', precision: 0 },
 });
 
-/** Site entities (`<base>/site`, CONTRACT §4 and §6 site figures). */
+/** Site entities (`<base>/site`, docs/mqtt-api.md#site and docs/engine.md#site-figures). */
 export const SITE_ENTITIES: ReadonlyArray<EntityDef<SiteContext>> = [
   siteFigure('grid_power', 'Grid power', 'grid meter, W: + import, − export', (c) => c.hasGrid),
   siteFigure('pv_power', 'PV power', 'sum of the pv meters, W', (c) => c.hasPv),
@@ -150,7 +150,7 @@ export const SITE_ENTITIES: ReadonlyArray<EntityDef<SiteContext>> = [
     label: 'Tariff price',
     kind: 'number',
     // resolved per configuration by siteEntities(); HA's monetary class wants a bare currency
-    // unit, so a price per kWh is a plain measurement (conventions.md §1.5)
+    // unit, so a price per kWh is a plain measurement (HA allows `monetary` only for amounts of money)
     unit: CURRENCY_PER_KWH,
     doc: 'price in force now, <currency>/kWh (topic price list while it covers now, else zones / default_price)',
     has: (c) => c.currency !== null,

@@ -1,4 +1,4 @@
-/** The canonical charger model (CONTRACT §5), shared by drivers, runtime, engine and publishers. */
+/** The canonical charger model (docs/mqtt-api.md), shared by drivers, runtime, engine and publishers. */
 
 /** Charger status values, in the order of the derivation (first match wins). */
 export const STATUSES = [
@@ -12,7 +12,7 @@ export const STATUSES = [
 ] as const;
 export type ChargerStatus = (typeof STATUSES)[number];
 
-/** Operating modes (CONTRACT §6). `load_follow` only for bidirectional chargers. */
+/** Operating modes (docs/engine.md#modes). `load_follow` only for bidirectional chargers. */
 export const MODES = ['manual', 'off', 'fast', 'solar', 'min_solar', 'smart', 'load_follow'] as const;
 export type Mode = (typeof MODES)[number];
 
@@ -26,10 +26,10 @@ export const AUTOMATIC_MODES: ReadonlySet<Mode> = new Set([
   'load_follow',
 ]);
 
-/** What the bridge does with a charger when it stops (CONTRACT §9). */
+/** What the bridge does with a charger when it stops (`on_exit`, docs/configuration.md#chargers). */
 export type OnExit = 'release' | 'pause' | 'keep';
 
-/** Fail-safe reasons (CONTRACT §5 `failsafe`). */
+/** Fail-safe reasons (`failsafe`, docs/engine.md#fail-safes). */
 export type FailsafeReason =
   | 'grid meter stale'
   | 'pv meter stale'
@@ -119,7 +119,7 @@ export interface StatusInputs {
   held: boolean;
 }
 
-/** CONTRACT §5 status derivation, first match wins. */
+/** The status derivation of docs/mqtt-api.md#status, first match wins. */
 export function deriveStatus(s: StatusInputs): ChargerStatus {
   if (s.fault) return 'error';
   if (typeof s.power === 'number' && s.power < 0) return 'discharging';

@@ -1,4 +1,4 @@
-/** Ids derived from the base topic (CONTRACT §4): two bridges with different bases never share one. */
+/** Ids derived from the base topic (docs/mqtt-api.md): two bridges with different bases never share one. */
 
 /** `<instance>` for Home Assistant ids: base lower-cased, every char outside [a-z0-9] → `_`. */
 export function haInstance(base: string): string {

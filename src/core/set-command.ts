@@ -12,7 +12,7 @@ export interface SetOptions {
   rawTopic: boolean;
 }
 
-/** The answer to a command (CONTRACT §4 `<id>/response`). */
+/** The answer to a command (`<id>/response`, docs/mqtt-api.md#command-rules). */
 export type CommandResult =
   | { status: 'ok'; data: Record<string, Scalar> }
   | { status: 'error'; error: string };
@@ -30,7 +30,7 @@ export interface SetContext {
 const CONTROL_KEYS = ['enabled', 'charge_current', 'phases'] as const;
 
 /**
- * Validates a `/set` against the catalog and the mode rules of CONTRACT §5; returns the coerced
+ * Validates a `/set` against the catalog and the command rules of docs/mqtt-api.md; returns the coerced
  * values and the mode that results, or an error naming the key and the allowed values.
  */
 export function validateSet(
@@ -74,10 +74,10 @@ export function validateSet(
     if (bad) return { status: 'error', error: bad };
     mode = m;
   } else if (AUTOMATIC_MODES.has(mode) && control.length > 0) {
-    // in smart, `enabled: true` alone is "charge now": the plan is overridden, the mode stays (CONTRACT §6)
+    // in smart, `enabled: true` alone is "charge now": the plan is overridden, the mode stays
     if (mode === 'smart' && control.length === 1 && values.enabled === true)
       return { status: 'ok', values, mode, chargeNow: true };
-    // people win over the engine: a manual value switches the charger to manual (CONTRACT §5)
+    // people win over the engine: a manual value switches the charger to manual (docs/mqtt-api.md)
     mode = 'manual';
   }
   return { status: 'ok', values, mode, chargeNow: false };

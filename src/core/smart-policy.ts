@@ -1,5 +1,5 @@
 /**
- * The smart-charging policy of a charger (CONTRACT §3 `smart_charging`, §6): validation of
+ * The smart-charging policy of a charger (`smart_charging`, docs/engine.md#plans): validation of
  * `/set {"smart_charging": {…}}` (a partial object is merged into the policy in force).
  */
 import type { SmartChargingConfig } from '../config/types.js';

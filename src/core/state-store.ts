@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { SmartChargingConfig } from '../config/types.js';
 import type { Mode } from './model.js';
 
-/** What survives a restart (CONTRACT §5): runtime mode and smart-charging policy per charger, site keys. */
+/** What survives a restart: runtime mode and smart-charging policy per charger, site keys. */
 export interface SavedState {
   chargers: Record<string, { mode?: Mode; smart_charging?: SmartChargingConfig | null }>;
   site: { max_current?: number | null; residual_power?: number };

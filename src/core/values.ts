@@ -8,7 +8,7 @@ const TRUE = new Set(['true', 'on', '1']);
 const FALSE = new Set(['false', 'off', '0']);
 
 /**
- * Coerces a command value for `entity` (CONTRACT §5 command rules): booleans from true/false,
+ * Coerces a command value for `entity` (docs/mqtt-api.md#command-rules): booleans from true/false,
  * "ON"/"OFF", "true"/"false", 1/0; numbers must be JSON numbers (or numeric text on a raw
  * `/set/<key>` topic) inside the range and on the resolution grid; enums must be an option.
  */

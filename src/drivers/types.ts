@@ -16,7 +16,7 @@ export interface ChargerCapabilities {
   resolution: number;
   /** Can discharge (negative charge_current). */
   bidirectional: boolean;
-  /** Falls back by itself when the bridge dies (CONTRACT §1). */
+  /** Falls back by itself when the bridge dies (the README's chargers table). */
   watchdog: boolean;
   /** Pushes updates (WebSocket); polling then only confirms. */
   push: boolean;
@@ -54,7 +54,7 @@ export interface DriverContext {
   cfg: ChargerConfig;
   log: Logger;
   clock: Clock;
-  /** `<instance>` of the bridge (CONTRACT §4), for ids that must be stable per bridge. */
+  /** `<instance>` of the bridge (docs/mqtt-api.md#names), for ids that must be stable per bridge. */
   instance: string;
 }
 
@@ -71,7 +71,7 @@ export interface ChargerDriver {
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: most drivers resolve with nothing; a few report side effects
   apply(targets: Targets, changed: ReadonlySet<string>): Promise<void | Record<string, Scalar>>;
-  /** Leaves the device as `on_exit` says (CONTRACT §9). */
+  /** Leaves the device as `on_exit` says (docs/configuration.md#chargers). */
   exit(action: OnExit): Promise<void>;
   /** Starts the push channel, if the type has one. */
   subscribe?(listener: PushListener): void;

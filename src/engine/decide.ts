@@ -1,5 +1,5 @@
 /**
- * One control cycle of the smart-charging engine (CONTRACT §6): modes, fail-safes and load management
+ * One control cycle of the smart-charging engine (docs/engine.md): modes, fail-safes and load management
  * combined into per-charger targets and `decision` objects. Pure: time comes in `site.now`.
  */
 import type { FailsafeReason } from '../core/model.js';

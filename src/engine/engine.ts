@@ -37,7 +37,7 @@ export interface EngineDeps {
 }
 
 /**
- * The control cycle of CONTRACT §6 (modes off, fast, solar, min_solar, smart, load_follow; load management;
+ * The control cycle (docs/engine.md; modes off, fast, solar, min_solar, smart, load_follow; load management;
  * fail-safes): every `site.interval` s it gathers the site and charger figures, runs the pure
  * `decide()` and sends its targets through the same command path as users (ChargerRuntime).
  */
@@ -46,12 +46,12 @@ export class Engine implements ControlHooks {
   /** The last cycle's allowance per charger (the site cap of manual commands). */
   private readonly allowed = new Map<string, EngineTargets>();
   private timer?: TimerHandle;
-  /** Phase switches under way: made paused (CONTRACT §6: limit 0, current < 1 A or 30 s, switch, resume). */
+  /** Phase switches under way: made paused (limit 0, current < 1 A or 30 s, switch, resume). */
   private readonly switching = new Map<string, { phases: 1 | 3; since: number }>();
   private running = false;
   private stopped = false;
 
-  /** Smart-charging plans (CONTRACT §6 `smart`). */
+  /** Smart-charging plans (docs/engine.md#plans). */
   private readonly smart: SmartController;
   /** This cycle's smart targets, by charger id. */
   private smartTargets = new Map<string, SmartTarget | null>();
@@ -193,7 +193,7 @@ export class Engine implements ControlHooks {
         typeof c.current.charge_current === 'number' &&
         (!out.targets.enabled || out.targets.charge_current < c.current.charge_current)
       ) {
-        // never commanded, but over the site limit: the fuse wins over "send nothing" (CONTRACT §6)
+        // never commanded, but over the site limit: the fuse wins over "send nothing" (docs/engine.md)
         await c.applyTargets({
           enabled: out.targets.enabled,
           charge_current: out.targets.charge_current,
@@ -360,7 +360,7 @@ function chargerInput(c: ChargerRuntime): ChargerInput {
             ? { enabled: s.enabled !== false, chargeCurrentA: s.charge_current }
             : null,
     lastCommandedA: c.currentTargets?.charge_current ?? null,
-    // load_follow (CONTRACT §6): discharge limits and the state of charge with the time it was read
+    // load_follow (docs/engine.md): discharge limits and the state of charge with the time it was read
     bidirectional: c.caps.bidirectional,
     maxDischargeA: c.cfg.max_discharge_current,
     minStateOfChargePct: c.cfg.min_state_of_charge,

@@ -1,4 +1,4 @@
-/** Fail-safe entry and recovery of one input (CONTRACT §6 fail-safe table). Pure. */
+/** Fail-safe entry and recovery of one input (docs/engine.md#fail-safes). Pure. */
 import type { FailsafeReason } from '../core/model.js';
 import type { FreshnessMemory } from './types.js';
 

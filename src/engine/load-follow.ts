@@ -1,5 +1,5 @@
 /**
- * load_follow (V2H) for bidirectional chargers (CONTRACT §6): aims at `site.load_follow_target` W
+ * load_follow (V2H) for bidirectional chargers (docs/engine.md): aims at `site.load_follow_target` W
  * of grid import, discharging when the house imports and charging from export. Pure: time comes in
  * `now`, all currents A (signed: negative = discharge), powers W.
  *
@@ -14,7 +14,7 @@
  * until a grid reading taken after the last change arrives: an older one does not show the change
  * yet, and stepping on it would correct the same error twice (overshoot with slow meters).
  *
- * State of charge (the Quasar reads it only while energy flows; protocols/…-quasar-meters.md §C):
+ * State of charge (the Quasar reads it only while energy flows; its driver's README):
  * a discharge needs a state of charge read within the last 3 polls, above min_state_of_charge + 2 %.
  * When it is unknown — the fail-safe `state of charge unknown` — the setpoint is 0, except for a
  * *probe*: from idle or charging, when the house imports enough to discharge, the charger charges

@@ -1,5 +1,5 @@
 /**
- * Load management (CONTRACT §6): per phase, house load + charger currents stay under site.max_current.
+ * Load management (docs/engine.md): per phase, house load + charger currents stay under site.max_current.
  * Pure: demands in, grants out, all currents A.
  */
 import type { ChargerInput, Phase, PhaseCurrents } from './types.js';

@@ -1,5 +1,5 @@
 /**
- * The smart-charging planner (CONTRACT §6 `smart`): which time slots before the deadline charge
+ * The smart-charging planner (docs/engine.md#plans): which time slots before the deadline charge
  * the energy still needed, at the plan power, at the lowest price. Pure: time and prices come in.
  *
  * - The protective minimum (`minimum_energy`) is charged at once, whatever the price.

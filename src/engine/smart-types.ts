@@ -1,5 +1,5 @@
 /**
- * The vocabulary of smart charging (CONTRACT §6 `smart`, Enode-style): plan states,
+ * The vocabulary of smart charging (docs/engine.md#plans, Enode-style): plan states,
  * considerations, what the controller sees of a charger and what it answers. Publishers use the
  * lists for their entities; smart.ts holds the state machine.
  */

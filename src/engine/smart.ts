@@ -1,5 +1,5 @@
 /**
- * Smart-charging plans per charger (CONTRACT §6 `smart`): the Enode-style state machine around
+ * Smart-charging plans per charger (docs/engine.md#plans): the Enode-style state machine around
  * the planner. Each control cycle `step()` sees one charger, (re)plans when the plug, the policy,
  * the prices or the plan power change, and says what the charger should do now; the engine sends
  * that through load management and the command path. The plan object goes to `<base>/<id>/plan`.

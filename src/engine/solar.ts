@@ -1,5 +1,5 @@
 /**
- * Solar control of one charger (CONTRACT §6 `solar`, `min_solar`, 1p/3p switching), modelled on evcc's
+ * Solar control of one charger (docs/engine.md#solar-and-min_solar, 1p/3p switching), modelled on evcc's
  * PV mode: start after enable_delay, follow the surplus, stop after disable_delay. Pure.
  */
 import type { ChargerInput, ChargerMemory, NextChange } from './types.js';

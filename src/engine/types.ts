@@ -1,5 +1,5 @@
 /**
- * Inputs and outputs of the pure smart-charging engine (CONTRACT §6, issue 7).
+ * Inputs and outputs of the pure smart-charging engine (docs/engine.md).
  * The caller gathers the figures, calls `decide()` once per control cycle and keeps `EngineMemory`.
  */
 import type { FailsafeReason, Mode, Targets } from '../core/model.js';
@@ -160,7 +160,7 @@ export type NextChange = {
   at: string | null;
 };
 
-/** The published `decision` object (CONTRACT §6): surplus W, target current A. */
+/** The published `decision` object (docs/engine.md#the-decision-object): surplus W, target current A. */
 export type Decision = {
   mode: Mode;
   /**

@@ -31,7 +31,7 @@ export interface MeterValue {
 /**
  * One energy meter: fed by MQTT messages (type `mqtt`) or polled (Shelly). It scales the reading,
  * applies the role rules (pv and house never negative), tracks its age against `max_age`, and is
- * online while its reading is fresh and its source says it is online (CONTRACT §9).
+ * online while its reading is fresh and its source says it is online (docs/mqtt-api.md#availability).
  */
 export class MeterRuntime implements DeviceView {
   readonly kind = 'meter' as const;
@@ -129,7 +129,7 @@ export class MeterRuntime implements DeviceView {
       this.problem(`ignored a meter message on ${topic}: ${parsed.why}`);
       return;
     }
-    // a retained reading has an unknown age: stale until a live message arrives (CONTRACT §6)
+    // a retained reading has an unknown age: stale until a live message arrives (docs/engine.md#fail-safes)
     this.accept(parsed.sample, retain);
   }
 

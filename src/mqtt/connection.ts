@@ -22,7 +22,7 @@ export interface ConnectionOptions {
   clientId: string;
   username?: string;
   password?: string;
-  /** auto: 5 first, 3.1.1 when the broker refuses it (CONTRACT §3). */
+  /** auto: 5 first, 3.1.1 when the broker refuses it (docs/configuration.md#mqtt). */
   version: 'auto' | 4 | 5;
   will?: Will;
   ca?: Buffer;
@@ -36,7 +36,7 @@ export interface ConnectionOptions {
   stream?: () => Duplex;
   clock: Clock;
   log: Logger;
-  /** First reconnect delay, ms (CONTRACT §9: within 5 s, doubling to 60 s). */
+  /** First reconnect delay, ms (within 5 s, doubling to 60 s: docs/mqtt-api.md#availability). */
   firstRetryMs?: number;
   maxRetryMs?: number;
 }

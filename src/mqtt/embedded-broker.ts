@@ -33,7 +33,7 @@ export interface EmbeddedBrokerOptions {
 }
 
 /**
- * Starts Aedes (MQTT 3.1.1) on a TCP port with TCP_NODELAY (TOOLCHAIN.md: without it one QoS 1
+ * Starts Aedes (MQTT 3.1.1) on a TCP port with TCP_NODELAY (docs/development.md: without it one QoS 1
  * round trip costs ~44 ms). With user and password set, every client must give them.
  */
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {

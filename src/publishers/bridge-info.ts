@@ -4,7 +4,7 @@ import type { LogRecord } from '../core/logger.js';
 import { VERSION } from '../core/version.js';
 import { json, type PublisherContext } from './context.js';
 
-/** Keys never published (CONTRACT §3: secrets never appear on MQTT or in bridge/info). */
+/** Keys never published (secrets never appear on MQTT or in bridge/info). */
 const SECRET_KEYS = new Set(['password', 'token']);
 
 /** A copy of the configuration without secrets. */

@@ -17,7 +17,7 @@ export interface Wanted {
 const DEVICE_SUFFIXES = ['', '/availability', '/plan'];
 
 /**
- * Start-up read of the bridge's own retained topics (CONTRACT §4) and the clean-up after it:
+ * Start-up read of the bridge's own retained topics (docs/mqtt-api.md) and the clean-up after it:
  * removed chargers and meters, and integrations switched off, are cleared with empty retained
  * messages. Only topics this bridge owns are touched: `<base>/…`, discovery configs whose
  * availability points at `<base>/bridge/state`, and Homie devices whose `$implementation` names

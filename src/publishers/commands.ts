@@ -10,7 +10,7 @@ export type BridgeRequestHandler = (body: Record<string, unknown>) => Promise<Re
 const EXAMPLE = 'send a JSON object such as {"charge_current": 16}';
 
 /**
- * Inbound commands (CONTRACT §4/§5): `<id>/set`, `<id>/set/<key>`, `<id>/get` and
+ * Inbound commands (docs/mqtt-api.md#command-rules): `<id>/set`, `<id>/set/<key>`, `<id>/get` and
  * `bridge/request/<cmd>`. Retained commands are ignored (logged once per topic); results go to
  * `<id>/response` (and to an MQTT 5 Response Topic with its Correlation Data).
  */

@@ -1,10 +1,10 @@
-/** Home Assistant entities of a charger's smart-charging plan (CONTRACT §7), read from `<base>/<id>/plan`. */
+/** Home Assistant entities of a charger's smart-charging plan, read from `<base>/<id>/plan`. */
 import type { HaComponent } from '../core/entities.js';
 import { MAX_POLICY_ENERGY } from '../core/smart-policy.js';
 import { CONSIDERATIONS, PLAN_STATES } from '../engine/smart-types.js';
 
 /**
- * The smart-charging plan's entities (CONTRACT §7): state, one binary_sensor per consideration,
+ * The smart-charging plan's entities (docs/mqtt-api.md): state, one binary_sensor per consideration,
  * next start, estimated cost, and the policy (deadline text, energy numbers) written as
  * `{"smart_charging": {…}}` on `<base>/<id>/set`.
  */

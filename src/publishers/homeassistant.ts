@@ -17,7 +17,7 @@ export interface DiscoveryMessage {
 const MANUFACTURER_BRIDGE = 'evse2mqtt';
 
 /**
- * Home Assistant MQTT discovery (CONTRACT §7) built from the entity catalog: per-entity topics
+ * Home Assistant MQTT discovery (docs/mqtt-api.md) built from the entity catalog: per-entity topics
  * `<prefix>/<component>/<instance>_<id>/<key>/config`, retained, QoS 1.
  */
 export function deviceDiscovery(cfg: Config, d: DeviceView): DiscoveryMessage[] {
@@ -126,7 +126,7 @@ export function bridgeDiscovery(cfg: Config): DiscoveryMessage[] {
   ];
 }
 
-/** `<id>` with the default base, `<instance>_<id>` otherwise (CONTRACT §7). */
+/** `<id>` with the default base, `<instance>_<id>` otherwise (docs/mqtt-api.md#home-assistant-discovery). */
 function entityStem(base: string, id: string): string {
   return base === 'evse2mqtt' ? id : `${haInstance(base)}_${id}`;
 }

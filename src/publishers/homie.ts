@@ -55,7 +55,7 @@ export function propertyAttributes(e: EntityDef<any>, ctx: unknown): Record<stri
   return attrs;
 }
 
-/** A value as a Homie payload; null → zero-length (CONTRACT §8). */
+/** A value as a Homie payload; null → zero-length (docs/mqtt-api.md#homie). */
 export function homieValue(datatype: HomieDatatype, v: unknown): string {
   if (v === null || v === undefined) return '';
   if (datatype === 'integer' && typeof v === 'number') return String(Math.round(v));
@@ -66,7 +66,7 @@ export function homieValue(datatype: HomieDatatype, v: unknown): string {
 
 /**
  * One Homie 4 device with its own MQTT connection, whose will sets `$state` to `lost`
- * (conventions.md §2.1: one connection per device). Lifecycle init → attributes → values →
+ * (Homie: one connection per device, so each has its own will). Lifecycle init → attributes → values →
  * ready (or alert while the device is unreachable); `disconnected` on a clean stop.
  */
 export class HomieDevice {

@@ -31,7 +31,7 @@ export interface SiteDeps {
   tariff?: Tariff;
 }
 
-/** The site figures of CONTRACT §6, W; a figure that cannot be derived is null. */
+/** The site figures of docs/engine.md#site-figures, W; a figure that cannot be derived is null. */
 export interface SiteFigures {
   grid_power: number | null;
   pv_power: number | null;
@@ -86,7 +86,7 @@ export class SiteRuntime implements DeviceView {
       typeof saved.residual_power === 'number' ? saved.residual_power : deps.cfg.site.residual_power;
   }
 
-  /** Whether the site is published at all (CONTRACT §4: when a meter or tariff is configured). */
+  /** Whether the site is published at all (docs/mqtt-api.md#site: when a meter or tariff is configured). */
   static wanted(cfg: Config): boolean {
     return cfg.meters.length > 0 || cfg.tariff !== null;
   }

@@ -1,5 +1,5 @@
 /**
- * Parses the tariff topic's payload (CONTRACT §3 `tariff.topic`): a JSON array of
+ * Parses the tariff topic's payload (`tariff.topic`, docs/engine.md#tariff): a JSON array of
  * `{"start": ISO 8601, "end": ISO 8601, "price": number}`, in any order, without overlaps.
  * `value` is accepted for `price`, so the `raw_today` / `raw_tomorrow` lists of the Home Assistant
  * Nord Pool integration can be forwarded as they are. Times without an offset are local times in

@@ -1,5 +1,5 @@
 /**
- * The tariff (CONTRACT §3 `tariff`, §6 `smart`): daily time-of-use zones in local time
+ * The tariff (docs/engine.md#tariff): daily time-of-use zones in local time
  * (site.timezone, DST-aware; `to <= from` wraps past midnight; gaps cost `default_price`) and an
  * optional price list from an MQTT topic that wins while it covers now. Prices in
  * `<currency>/kWh`, instants in ms since the epoch.

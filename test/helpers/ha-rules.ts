@@ -1,8 +1,9 @@
 import type { Msg } from './recorder.js';
 
 /**
- * Home Assistant discovery checks of ../shared/spec/conventions.md §6A, rules 1–18, over what a
- * broker client captured. Returns one line per violation (empty = conformant).
+ * Home Assistant discovery checks (numbered 6A.1–18: the rules of Home Assistant's MQTT discovery
+ * documentation, https://www.home-assistant.io/integrations/mqtt/), over what a broker client
+ * captured. Returns one line per violation (empty = conformant).
  */
 
 const COMPONENTS = new Set([
@@ -19,7 +20,7 @@ const COMPONENTS = new Set([
   'device_automation',
 ]);
 
-/** §1.5 allowed units per device_class (exact bytes). */
+/** Units Home Assistant allows per device_class (exact bytes). */
 const UNITS: Record<string, string[] | null> = {
   energy: ['Wh', 'kWh', 'MWh', 'mWh', 'GWh', 'TWh', 'MJ', 'GJ'],
   power: ['W', 'kW', 'mW', 'MW', 'GW', 'TW', 'BTU/h'],

@@ -1,8 +1,9 @@
 import type { Msg } from './recorder.js';
 
 /**
- * Homie 4 checks of ../shared/spec/conventions.md §6B (rules 1–9, 11, 12) over captured
- * messages. Returns one line per violation (empty = conformant).
+ * Homie 4 checks (numbered 6B.1–12: the rules of the Homie 4.0.0 convention,
+ * https://homieiot.github.io/specification/spec-core-v4_0_0/) over captured messages. Returns one
+ * line per violation (empty = conformant).
  */
 
 const ID = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;

@@ -7,7 +7,7 @@ const SET = 'evse2mqtt/garage/set';
 const RESPONSE = 'evse2mqtt/garage/response';
 const WRITABLE = 'writable keys: enabled, charge_current, mode';
 
-describe('the command rules of CONTRACT §5', () => {
+describe('the command rules (docs/mqtt-api.md)', () => {
   let sim: OpenEvseSimulator;
   let h: Harness;
 

@@ -31,7 +31,7 @@ describe('bridge lifecycle', () => {
     const port = h.broker!.port;
     await h.broker!.close(); // retained messages are gone with it
     const broker = await startBroker(port);
-    await h.clock.advance(1000); // first retry within 5 s (CONTRACT §9)
+    await h.clock.advance(1000); // first retry within 5 s (docs/mqtt-api.md#availability)
     await h.clock.advance(1000);
     let retained: Awaited<ReturnType<typeof Recorder.retained>> = [];
     for (let i = 0; i < 40; i++) {

@@ -8,7 +8,7 @@ import { MOSQUITTO, type Mosquitto, startMosquitto } from '../helpers/mosquitto.
 import { Recorder } from '../helpers/recorder.js';
 
 // The key scenarios against a real Mosquitto (MQTT 5, wills, restarts). Without the binary they are
-// reported as skipped, by name, as CONTRACT §2 asks; CI installs it (.ci/run).
+// reported as skipped, by name, as the README promises; CI installs it (.ci/run).
 const suite = MOSQUITTO ? describe : describe.skip;
 const title = MOSQUITTO
   ? 'key scenarios against Mosquitto'

@@ -277,7 +277,7 @@ describe('OpenEVSE WiFi 2.x (no claims): driven through RAPI', () => {
           status: r.status,
           body: (await r.json()) as Record<string, string>,
         }));
-      // protocols/openevse.md §2.4: `{"cmd","ret"}`, the reply with its XOR checksum `^xx`
+      // RAPI over HTTP (the driver's README): `{"cmd","ret"}`, the reply with its XOR checksum `^xx`
       expect(await get('$GV')).toEqual({ status: 200, body: { cmd: '$GV', ret: '$OK 7.1.3 5.1.3^22' } });
       expect(await get('$SC 13')).toEqual({
         status: 400,

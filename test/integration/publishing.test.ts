@@ -26,7 +26,7 @@ describe('Home Assistant discovery and Homie, from the catalog', () => {
     await sim.stop();
   });
 
-  it('publishes discovery that follows every checkable HA rule (conventions §6A)', async () => {
+  it('publishes discovery that follows every checkable HA rule', async () => {
     const retained = await Recorder.retained(h.url, ['homeassistant/#', 'evse2mqtt/#']);
     expect(retained.filter((m) => m.topic.startsWith('homeassistant/')).length).toBeGreaterThan(15);
     // retained snapshot (rules 1–17) plus the live state stream (rules 12, 15, 16, 18)
@@ -93,7 +93,7 @@ describe('Home Assistant discovery and Homie, from the catalog', () => {
     });
   });
 
-  it('publishes a Homie 4 tree that follows every checkable Homie rule (conventions §6B)', async () => {
+  it('publishes a Homie 4 tree that follows every checkable Homie rule', async () => {
     const errors = checkHomieDevice(
       h.rec.messages.map((m) => ({ ...m, retain: true })),
       'evse2mqtt-garage',

@@ -1,5 +1,5 @@
 /**
- * Smart charging end to end (CONTRACT §6 `smart`, §7 plan entities): the real bridge, the OpenEVSE
+ * Smart charging end to end (docs/engine.md and its plan entities): the real bridge, the OpenEVSE
  * simulator over HTTP, the tariff's zones in Europe/Paris and a fake clock. What a user sees:
  * `<base>/<id>/plan`, the charger state, the claim arriving at the simulator, `/set` responses.
  */

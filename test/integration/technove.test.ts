@@ -354,7 +354,7 @@ describe('TechnoVE end to end through MQTT', () => {
     ['release', [`POST ${PATHS.automatic} {"activated":true}`], { autoCharge: true }],
     ['pause', [`GET ${PATHS.stop}`], { autoCharge: false, sessionActive: false }],
     ['keep', [], { autoCharge: false, sessionActive: true }],
-  ] as const)('on_exit %s leaves the station as CONTRACT §9 says', async (onExit, sent, after) => {
+  ] as const)('on_exit %s leaves the station as documented', async (onExit, sent, after) => {
     await start({ on_exit: onExit });
     sim.plugIn();
     expect(await set('OFF', 'enabled')).toMatchObject({ status: 'ok' }); // takes control

@@ -21,7 +21,7 @@ function problems(raw: unknown, env: Record<string, string> = {}): string[] {
 }
 
 describe('configuration defaults and overrides', () => {
-  it('fills the defaults of CONTRACT §3', () => {
+  it('fills the documented defaults', () => {
     const r = validateConfig({ chargers: [charger()] }, {});
     expect(r.problems).toEqual([]);
     const c = r.config!;

@@ -87,7 +87,7 @@ describe('OpenEVSE mapping against real payloads (python-openevse-http fixtures)
   });
 });
 
-describe('OpenEVSE state table (protocols/openevse.md §2.3), one row each', () => {
+describe('OpenEVSE state table (the driver README), one row each', () => {
   const expected: Record<number, ChargerStatus> = {
     0: 'disconnected',
     1: 'disconnected',

@@ -3,7 +3,7 @@ import { OpenEvseSimulator } from '../../src/drivers/openevse/simulator.js';
 import { CLIENT } from '../../src/drivers/openevse/wire.js';
 
 // The simulator's claim arbitration over real HTTP, as the bridge and the demo see it
-// (protocols/openevse.md §5.2/§5.3).
+// (the driver's README, Protocol notes).
 describe('the OpenEVSE simulator’s claims', () => {
   let sim: OpenEvseSimulator;
   let base: string;

@@ -6,7 +6,7 @@ import { type PulsatrixBodies, parseDeviceJson } from '../../src/drivers/pulsatr
 /*
  * Real bodies from a pulsatrix SECC's MQTT API (the same bodies as the REST/WS topics), from
  * werthdavid/homeassistant-pulsatrix-local-mqtt `mqtt-capture.log` @ c81c6c48 (Apache-2.0),
- * as kept in ../shared/fixtures/pulsatrix/ (meter-fiscal.json, tx-status.charging.json).
+ * (https://github.com/werthdavid/homeassistant-pulsatrix-local-mqtt; meter/fiscal and tx/status).
  */
 const METER_FISCAL = {
   voltage: [236.3654633, 238.4984131, 236.7804108],
@@ -131,7 +131,7 @@ describe('pulsatrix charge current and enabled', () => {
     );
   });
 
-  it('keeps the bridge’s target current while the bridge pauses (CONTRACT §5)', () => {
+  it('keeps the bridge’s target current while the bridge pauses', () => {
     const r = mapReading(base, { phasesWired: 3, control: { current: 13.5, enabled: false } });
     expect(r).toMatchObject({ chargeCurrent: 13.5, enabled: false });
     expect(status(r)).toBe('paused');
@@ -146,7 +146,7 @@ describe('pulsatrix charge current and enabled', () => {
   });
 });
 
-/** Vendor state table of mapping.ts, one row per state (CONTRACT §5: a fixture test per row). */
+/** Vendor state table of mapping.ts, one row per state (a fixture test per row). */
 const STATUS_ROWS: Array<{ tx: Record<string, unknown>; limits?: Record<string, unknown>; status: string }> =
   [
     { tx: { state: 'IDLE', chargeControllerStatus: 'A1', vehicleStatus: 'A' }, status: 'disconnected' },

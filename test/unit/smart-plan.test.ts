@@ -1,5 +1,5 @@
 /**
- * The plan state machine (CONTRACT §6 `smart`, Enode vocabulary) over a fake evening and night,
+ * The plan state machine (docs/engine.md#plan-states, Enode vocabulary) over a fake evening and night,
  * with the real Tariff (zones in Europe/Paris): plug-in → STOPPED until the cheap slot, STARTING →
  * STARTED, FINISHED at the target, UNPLUGGED mid-plan, OVERRIDDEN by charge now, CONSIDERING when
  * the deadline cannot be met or there is no tariff, FAILED after a missed deadline, DISABLED when

@@ -1,5 +1,5 @@
 /**
- * The smart-charging planner (CONTRACT §6 `smart`): cheapest slots before the deadline, the
+ * The smart-charging planner (docs/engine.md#plans): cheapest slots before the deadline, the
  * protective minimum at once, no tariff = as late as possible, an unmeetable deadline = at once,
  * slots cut at every price change, estimated vs non-smart cost.
  */

@@ -17,7 +17,7 @@ const REQUEST_TIMEOUT_MS = 3000;
 /**
  * OpenEVSE / EmonEVSE driver: HTTP for reads and writes, `/ws` for push.
  * Writes go through the bridge's own claim (priority 500, auto_release false), so the unit's own
- * limits and a person's override (priority 1000) keep winning (CONTRACT §1). Firmware without
+ * limits and a person's override (priority 1000) keep winning (README.md beside this file). Firmware without
  * `/claims` (WiFi 2.x) is driven with RAPI `$SC`/`$FE`/`$FS` through `/r`.
  */
 export class OpenEvseDriver implements ChargerDriver {

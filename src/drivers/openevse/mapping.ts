@@ -2,7 +2,7 @@ import type { ChargerReading, Scalar } from '../../core/model.js';
 import { CLIENT, type ClaimsTarget, type OpenEvseConfig, type OpenEvseStatus } from './wire.js';
 
 /**
- * EVSE state codes (`state` in /status; protocols/openevse.md §2.3) and what they mean for the
+ * EVSE state codes (`state` in /status; table in README.md beside this file) and what they mean for the
  * canonical model. Errors are 4…11 and 14; 254 sleeping and 255 disabled keep `vehicle`.
  */
 export const EVSE_STATES: Readonly<Record<number, { label: string; fault?: true }>> = {

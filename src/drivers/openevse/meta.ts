@@ -1,6 +1,6 @@
 import type { ChargerTypeMeta } from '../types.js';
 
-/** OpenEVSE / EmonEVSE with WiFi firmware 4.x–5.x (../shared/spec/protocols/openevse.md). */
+/** OpenEVSE / EmonEVSE with WiFi firmware 4.x–5.x (protocol notes: README.md beside this file). */
 export const openevseMeta: ChargerTypeMeta = {
   type: 'openevse',
   manufacturer: 'OpenEVSE',

@@ -1,5 +1,5 @@
 /**
- * The OpenEVSE v5 claim arbitration of the simulator (protocols/openevse.md §5.2/§5.3): the claims
+ * The OpenEVSE v5 claim arbitration of the simulator (README.md beside this file, Protocol notes): the claims
  * by client, the effective target (each property from the highest-priority claim that sets it),
  * and the HTTP endpoints `/override`, `/claims`, `/claims/target`, `/claims/<client>`.
  */
@@ -50,14 +50,14 @@ export class ClaimTable {
     return true;
   }
 
-  /** The vehicle left: claims with auto_release (the default) end (§5.1 step 5). */
+  /** The vehicle left: claims with auto_release (the default) end (plugging out ends the session). */
   releaseOnUnplug(): void {
     for (const [client, claim] of this.claims)
       if (claim.props.auto_release !== false) this.claims.delete(client);
     this.claimsVersion += 1;
   }
 
-  /** Effective target: each property from the highest-priority claim that sets it (§5.2). */
+  /** Effective target: each property from the highest-priority claim that sets it. */
   target(defaultActive: boolean): ClaimTarget {
     const owners: Record<string, number> = {};
     const props: ClaimProperties = {};

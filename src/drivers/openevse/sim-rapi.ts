@@ -19,7 +19,7 @@ export interface RapiDevice {
 }
 
 /**
- * `GET|POST /r` (alias `/rapi`) with `rapi=$XX …` (protocols/openevse.md §2.4): `json` asks for
+ * `GET|POST /r` (alias `/rapi`) with `rapi=$XX …` (RAPI over HTTP, see README.md): `json` asks for
  * `{cmd, ret}`, else the HTML page the WiFi firmware serves. The simulated v5 firmware answers
  * only the `$G…` getters, as v5 release builds do (HTTP 400 `RAPI_RESPONSE_BLOCKED`).
  * `changed` is called when a command changed what the status shows.

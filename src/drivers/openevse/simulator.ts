@@ -43,8 +43,8 @@ const STATUS_PUSH_KEYS = [
 
 /**
  * An OpenEVSE WiFi gateway on a real socket: the HTTP API (status, config, override, claims, RAPI)
- * and the `/ws` push of protocols/openevse.md, with the claim arbitration of §5.2/§5.3, the
- * J1772 state machine of §5.1, energy in Wh/kWh and current in mA. Time advances with tick().
+ * and the `/ws` push of the gateway (README.md beside this file), with the claim arbitration, the
+ * J1772 state machine, energy in Wh/kWh and current in mA. Time advances with tick().
  */
 export class OpenEvseSimulator extends HttpSimulator {
   readonly firmware: 'v5' | 'v2';
@@ -101,7 +101,7 @@ export class OpenEvseSimulator extends HttpSimulator {
     this.changed();
   }
 
-  /** Unplugs: ends the session, releases auto_release claims, clears session energy (§5.1 step 5). */
+  /** Unplugs: ends the session, releases auto_release claims, clears session energy. */
   unplug(): void {
     this.vehicle = false;
     this.claims.releaseOnUnplug();
@@ -166,7 +166,7 @@ export class OpenEvseSimulator extends HttpSimulator {
 
   // ---- derived device state --------------------------------------------------------------
 
-  /** Effective target: each property from the highest-priority claim that sets it (§5.2). */
+  /** Effective target: each property from the highest-priority claim that sets it. */
   target(): ClaimTarget {
     return this.claims.target(this.defaultActive);
   }
@@ -351,7 +351,7 @@ export class OpenEvseSimulator extends HttpSimulator {
         socket.destroy();
         return;
       }
-      // the firmware registers /ws without the auth pre-check (protocols/openevse.md §1.2)
+      // the firmware registers /ws without the auth pre-check (README.md beside this file, Protocol notes)
       wss.handleUpgrade(req, socket, head, (ws) => {
         this.clients.add(ws);
         ws.on('close', () => this.clients.delete(ws));

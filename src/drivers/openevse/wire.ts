@@ -1,5 +1,5 @@
 /**
- * Wire types of the OpenEVSE WiFi gateway HTTP/WebSocket API (protocols/openevse.md §1).
+ * Wire types of the OpenEVSE WiFi gateway HTTP/WebSocket API (README.md beside this file).
  * Only the fields the bridge reads; every field is optional because firmware versions differ.
  */
 
@@ -56,7 +56,7 @@ export interface ClaimsTarget {
   claims?: { state?: number; charge_current?: number; max_current?: number };
 }
 
-/** Well-known claim client ids (protocols/openevse.md §1.7). */
+/** Well-known claim client ids (README.md beside this file). */
 export const CLIENT = {
   manual: 65537,
   divert: 65538,
@@ -71,7 +71,7 @@ export const CLIENT = {
   shaper: 65548,
 } as const;
 
-/** Claim priorities (protocols/openevse.md §1.7). */
+/** Claim priorities (README.md beside this file). */
 export const PRIORITY = {
   default: 10,
   divert: 50,

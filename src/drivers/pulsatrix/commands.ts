@@ -2,7 +2,7 @@ import { wsCommand } from './wire.js';
 
 /**
  * One API write, in both of its forms: the WebSocket frames (one value per frame) and the keys of
- * a PUT /api/v1/limits body (protocols/technove-pulsatrix-quasar-meters.md §B).
+ * a PUT /api/v1/limits body (README.md beside this file).
  */
 export interface Command {
   /** Frames sent in order over `/api/ws`. */

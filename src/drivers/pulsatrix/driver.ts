@@ -26,7 +26,7 @@ const REQUEST_TIMEOUT_MS = 3000;
  * Control is an API current limit (pause = limit 0) that the SECC drops after its `timeout`. From
  * the first command on, the driver sets that timeout to `watchdog` s and re-sends timeout and
  * limits every `watchdog`/3 s on the bridge clock, so that a dead bridge hands the SECC back to
- * its own limits within `watchdog` s (CONTRACT §1).
+ * its own limits within `watchdog` s (README.md beside this file, Safety property).
  */
 export class PulsatrixDriver implements ChargerDriver {
   readonly info: DeviceInfo = { manufacturer: pulsatrixMeta.manufacturer, model: pulsatrixMeta.model };
@@ -99,7 +99,7 @@ export class PulsatrixDriver implements ChargerDriver {
         'phases: this SECC has no phase shut-off relay (hasPhaseShutoff false); it cannot switch to 1 phase',
       );
     }
-    // the bridge never commands more than max_current nor a magnitude below min_current (CONTRACT §9)
+    // the bridge never commands more than max_current nor a magnitude below min_current (docs/mqtt-api.md)
     const amps =
       Math.round(Math.min(cfg.max_current, Math.max(cfg.min_current, targets.charge_current)) * 10) / 10;
     const switchable = canSwitchPhases(this.bodies) !== false;

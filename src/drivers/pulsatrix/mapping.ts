@@ -2,7 +2,7 @@ import type { ChargerReading, Scalar } from '../../core/model.js';
 import { PAUSE_BELOW_A, type PulsatrixBodies, type PulsatrixTransaction } from './wire.js';
 
 /*
- * Vendor states → canonical model (CONTRACT §5), from the pulsatrix docs (v1-transaction):
+ * Vendor states → canonical model (docs/mqtt-api.md#status), from the pulsatrix docs (v1-transaction):
  *
  * chargeControllerStatus (SECC, IEC 61851; digit 1 = no PWM, 2 = charging offered on CP)
  *   A1 standby ............................ no vehicle

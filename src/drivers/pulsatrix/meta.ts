@@ -1,6 +1,6 @@
 import type { ChargerTypeMeta } from '../types.js';
 
-/** pulsatrix SECC, REST `/api/v1/*` + WebSocket `/api/ws` (protocols/technove-pulsatrix-quasar-meters.md §B). */
+/** pulsatrix SECC, REST `/api/v1/*` + WebSocket `/api/ws` (README.md beside this file). */
 export const pulsatrixMeta: ChargerTypeMeta = {
   type: 'pulsatrix',
   manufacturer: 'pulsatrix',
@@ -23,7 +23,7 @@ export const pulsatrixMeta: ChargerTypeMeta = {
       'total_energy',
       'phases',
     ]),
-    // 1p/3p switching only makes sense where three phases are wired (CONTRACT §5 `phases`)
+    // 1p/3p switching only makes sense where three phases are wired (`phases`, docs/mqtt-api.md)
     writable: new Set(cfg.phases === 3 ? ['phases'] : []),
     resolution: 0.1,
     bidirectional: false,

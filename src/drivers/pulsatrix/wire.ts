@@ -1,5 +1,5 @@
 /**
- * Wire format of the pulsatrix SECC REST/WebSocket API (protocols/technove-pulsatrix-quasar-meters.md §B):
+ * Wire format of the pulsatrix SECC REST/WebSocket API (README.md beside this file):
  * REST `GET /api/v1/{charging,configuration,transaction,limits}`, `PUT /api/v1/limits`, and the
  * WebSocket `/api/ws` whose frames are `{"topic": "<name>", "message": {…same body as REST…}}`.
  * Bodies are untrusted: every field is optional and unchecked here; mapping.ts validates each one.

@@ -9,7 +9,7 @@ const REQUEST_TIMEOUT_MS = 3000;
 
 /**
  * TechnoVE station driver: polls GET /station/get/info; start/stop, `partage` (max current) and
- * the auto-charge and high-tariff schedule switches (CONTRACT §1). The station only honours
+ * the auto-charge and high-tariff schedule switches (README.md beside this file). The station only honours
  * start/stop with auto_charge off, so the first command that needs them switches auto_charge off
  * and remembers the value it had, which `on_exit: release` puts back. Someone switching it on
  * again at the station (its app) is a change at the device (`overridden`).
@@ -112,7 +112,7 @@ export class TechnoveDriver implements ChargerDriver {
       // control goes back to the station, charging: start while auto_charge is still off, then switch it on
       if (this.last.auto_charge !== true) await this.command('GET', PATHS.start);
     } else if (enabling) {
-      // taking control switches auto_charge off (CONTRACT §1); that becomes the bridge's auto_charge target too
+      // taking control switches auto_charge off; that becomes the bridge's auto_charge target too
       if (await this.takeControl()) side.auto_charge = false;
       await this.command('GET', targets.enabled ? PATHS.start : PATHS.stop);
     }
@@ -138,7 +138,7 @@ export class TechnoveDriver implements ChargerDriver {
     return !this.vehicleConnected || this.last.isSessionActive === true;
   }
 
-  /** release: auto_charge back to its value before the bridge; pause: stop; keep: nothing (CONTRACT §9). */
+  /** release: auto_charge back to its value before the bridge; pause: stop; keep: nothing (`on_exit`). */
   async exit(action: OnExit): Promise<void> {
     if (action === 'keep') return;
     if (action === 'pause') {
@@ -174,7 +174,7 @@ export class TechnoveDriver implements ChargerDriver {
     this.lastVehicle = vehicleFromStatus(info.status) ?? this.lastVehicle;
     this.vehicleConnected = reading.vehicleConnected;
     if (this.inControl && info.auto_charge === true) {
-      // someone switched auto_charge on again at the station: a change at the device (CONTRACT §5).
+      // someone switched auto_charge on again at the station: a change at the device (docs/mqtt-api.md).
       // Reported on two reads, which is when the runtime adopts it; control comes back at the next command.
       reading.overridden = true;
       this.overrideReads += 1;
@@ -199,7 +199,7 @@ export class TechnoveDriver implements ChargerDriver {
 
   /**
    * A session started or stopped at the station (its app) that disagrees with the bridge for two
-   * reads is adopted by the runtime (CONTRACT §5); the driver follows, so that the next plug-in
+   * reads is adopted by the runtime (docs/mqtt-api.md); the driver follows, so that the next plug-in
    * does not restart what a person stopped.
    */
   private followSessionChange(r: ChargerReading): void {

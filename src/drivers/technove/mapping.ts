@@ -15,8 +15,8 @@ export interface StationState {
 }
 
 /**
- * TechnoVE `status` (the ASCII code of a pilot-state letter; protocols/…-meters.md §A) and its
- * CONTRACT §5 reading. "last known" = the vehicle presence of the last A/B/C/D letter seen: the
+ * TechnoVE `status` (the ASCII code of a pilot-state letter; README.md beside this file) and its
+ * canonical reading. "last known" = the vehicle presence of the last A/B/C/D letter seen: the
  * window and fault letters replace the pilot letter, so the station no longer tells.
  *
  * | code | letter | library enum             | vehicle                 | canonical status                        |
@@ -106,7 +106,7 @@ export function mapInfo(info: TechnoveInfo, lastVehicle: boolean | undefined): C
         ? `TechnoVE: ${state.label} (status ${state.letter})`
         : `TechnoVE: unknown status ${JSON.stringify(info.status ?? null)}`;
   // isSessionActive says whether charging is allowed; during an S/T window the window decides, and
-  // without a vehicle the station does not say (the bridge's own target applies, CONTRACT §5)
+  // without a vehicle the station does not say (the bridge's own target applies, docs/mqtt-api.md)
   const enabled =
     !vehicleConnected || kind === 'locked' || kind === 'held' ? null : info.isSessionActive === true;
   const vIn = num(info.voltageIn);

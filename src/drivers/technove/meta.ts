@@ -1,6 +1,6 @@
 import type { ChargerTypeMeta } from '../types.js';
 
-/** TechnoVE station, local HTTP `/station/...` (protocols/technove-pulsatrix-quasar-meters.md §A). */
+/** TechnoVE station, local HTTP `/station/...` (README.md beside this file). */
 export const technoveMeta: ChargerTypeMeta = {
   type: 'technove',
   manufacturer: 'TechnoVE',

@@ -24,7 +24,7 @@ export type OddReply = 'empty-object' | 'not-json' | 'http-500' | 'partial';
 const CAR_MARGIN_A = 0.25;
 
 /**
- * A TechnoVE station on a real socket: the `/station/...` API of protocols/…-meters.md §A with
+ * A TechnoVE station on a real socket: the `/station/...` API (README.md beside this file) with
  * the behaviour the library relies on: start/stop ignored while auto_charge is on, `partage`
  * ignored below 8 A, above maxStationCurrent and in sharing mode (the station answers "ok" all the
  * same), the status letters A/B/C, faults D–H, windows S and T, session energy in kWh. Commands

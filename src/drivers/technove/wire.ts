@@ -1,5 +1,5 @@
 /**
- * Wire types of the TechnoVE station local HTTP API (protocols/technove-pulsatrix-quasar-meters.md §A).
+ * Wire types of the TechnoVE station local HTTP API (README.md beside this file).
  * Plain HTTP on port 80, no authentication, JSON request bodies, commands answered with a short text.
  */
 

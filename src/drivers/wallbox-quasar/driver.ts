@@ -21,7 +21,7 @@ const REQUEST_TIMEOUT_MS = 3000;
 const APPLY_BUDGET_MS = 9000;
 
 /**
- * Wallbox Quasar driver over Modbus TCP (CONTRACT §1). The charger ignores writes unless it is
+ * Wallbox Quasar driver over Modbus TCP (README.md beside this file). The charger ignores writes unless it is
  * under remote control, so the first command takes control: 0x51 = 1, autostart 0x52 = 0,
  * setpoint type 0x53 = 0 (current) and the Modbus idle timeout 0x58 = `watchdog` s, which stops
  * (dis)charging when the bridge stops talking. Then setpoint 0x102 (signed A) and action 0x101.
@@ -182,7 +182,7 @@ export class QuasarDriver implements ChargerDriver {
     };
   }
 
-  /** Taking control (CONTRACT §1): remote, no autostart, current setpoints, idle timeout = watchdog s. */
+  /** Taking control (see README.md): remote, no autostart, current setpoints, idle timeout = watchdog s. */
   private takeControl(): Array<[number, number]> {
     const c = this.controlRegisters();
     return [
@@ -223,7 +223,7 @@ export class QuasarDriver implements ChargerDriver {
       reading.vehicleConnected,
     );
     if (this.inControl && s.control === CONTROL.user) {
-      // a person took control in the Wallbox app: a change at the device (CONTRACT §5). Reported on
+      // a person took control in the Wallbox app: a change at the device (docs/mqtt-api.md). Reported on
       // two reads, which is when the runtime adopts it; control comes back at the next command.
       reading.overridden = true;
       this.overrideReads += 1;

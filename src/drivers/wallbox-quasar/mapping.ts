@@ -3,7 +3,7 @@ import type { QuasarSnapshot } from './registers.js';
 
 /** How one vendor state reads in the canonical model. */
 export interface QuasarStateRow {
-  /** Vendor meaning (V2G Liberty register list; protocols/…-quasar-meters.md §C). */
+  /** Vendor meaning (V2G Liberty register list; README.md beside this file). */
   label: string;
   /** A vehicle is plugged in; undefined = the state does not say (keep the last known). */
   vehicle?: boolean;
@@ -21,7 +21,7 @@ export interface QuasarStateRow {
 
 /**
  * Charger state register 0x0219. Groups from the vendor list: disconnected {0, 6}, charging
- * {1, 11}, error {7, 9}. Status (CONTRACT §5, first match wins): 7 and 9 error; 11 discharging
+ * {1, 11}, error {7, 9}. Status (docs/mqtt-api.md#status, first match wins): 7 and 9 error; 11 discharging
  * (power < 0); 1 charging; 0 and 6 disconnected; 4 paused (stopped by Modbus action 2, or plugged
  * in with autostart off); 3 and 5 paused (held by the app's schedule); 2, 8, 10 connected
  * (enabled, not drawing: the car or the site's power sharing/boost holds it back).
@@ -54,7 +54,7 @@ export interface MapContext {
 
 /**
  * State of charge, %: the register reads 0 while no energy flows or no car is connected, and
- * sometimes a brief 1 — both mean unknown (null) while idle (CONTRACT §5). 0 is never a real value.
+ * sometimes a brief 1 — both mean unknown (null) while idle (docs/mqtt-api.md). 0 is never a real value.
  */
 export function stateOfCharge(raw: number, flowing: boolean): number | null {
   if (raw === 0 || raw > 100) return null;

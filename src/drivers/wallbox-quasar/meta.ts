@@ -1,6 +1,6 @@
 import type { ChargerTypeMeta } from '../types.js';
 
-/** Wallbox Quasar (bidirectional DC), Modbus TCP (protocols/technove-pulsatrix-quasar-meters.md §C). */
+/** Wallbox Quasar (bidirectional DC), Modbus TCP (README.md beside this file). */
 export const quasarMeta: ChargerTypeMeta = {
   type: 'wallbox-quasar',
   manufacturer: 'Wallbox',

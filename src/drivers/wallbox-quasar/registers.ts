@@ -1,5 +1,5 @@
 /**
- * Wallbox Quasar Modbus TCP register map (protocols/technove-pulsatrix-quasar-meters.md §C; the
+ * Wallbox Quasar Modbus TCP register map (README.md beside this file; the
  * register list Wallbox Chargers S.L. supplied to V2G Liberty, fixtures/wallbox-quasar/). Every
  * register is a holding register (FC3 read, FC6 write), one 16-bit word; signed values are int16
  * in two's complement.

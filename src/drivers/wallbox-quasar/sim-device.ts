@@ -42,7 +42,7 @@ const WRITABLE: ReadonlySet<number> = new Set([
 
 /**
  * The Quasar's register semantics and physics, without sockets (simulator.ts serves it over
- * Modbus TCP). Faithful to protocols/…-quasar-meters.md §C: writes count only under remote
+ * Modbus TCP). Faithful to the register map in README.md beside this file: writes count only under remote
  * control (0x0051 = 1), user control resets autostart, setpoint type and idle timeout; action 1
  * starts and 2 stops; a negative setpoint discharges (state 11); with autostart off a plug-in waits
  * paused (4); the SoC reads 0 while no energy flows; the idle timeout stops (dis)charging when no

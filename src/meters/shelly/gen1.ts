@@ -6,7 +6,7 @@ import type { MeterContext, MeterPoller, MeterSample, MeterTypeDef } from '../ty
 /** Per-request timeout, ms (bridge clock). */
 export const REQUEST_TIMEOUT_MS = 3000;
 
-/** Device types (`GET /shelly` → `type`) whose `emeters[]` count energy in Wh (§D1). */
+/** Device types (`GET /shelly` → `type`) whose `emeters[]` count energy in Wh (see README.md). */
 export const GEN1_EM_MODELS: Readonly<Record<string, string>> = {
   SHEM: 'Shelly EM',
   'SHEM-3': 'Shelly 3EM',
@@ -102,7 +102,7 @@ export function checkShelly(body: Record<string, unknown>): DeviceInfo {
   const type = typeof body.type === 'string' ? body.type : '';
   const model = GEN1_EM_MODELS[type];
   if (!model) {
-    // Gen1 plugs and relays count energy in watt-minutes (meters[]), not in Wh (emeters[]) — §D1
+    // Gen1 plugs and relays count energy in watt-minutes (meters[]), not in Wh (emeters[]); see README.md
     throw new Error(`device type ${JSON.stringify(type)} is not a Shelly EM or 3EM (SHEM, SHEM-3)`);
   }
   const info: DeviceInfo = { manufacturer: 'Shelly', model };
