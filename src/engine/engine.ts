@@ -10,6 +10,7 @@ import type { SiteRuntime } from '../site/site.js';
 import type { Tariff } from '../tariff/tariff.js';
 import { decide, initialMemory } from './decide.js';
 import { meterFields } from './inputs.js';
+import { missingInput } from './mode-inputs.js';
 import { SmartController } from './smart.js';
 import type { SmartChargerView, SmartTarget } from './smart-types.js';
 import type { ChargerInput, EngineMemory, EngineTargets, SiteInput } from './types.js';
@@ -81,24 +82,8 @@ export class Engine implements ControlHooks {
     this.schedule(50);
   }
 
-  checkMode(mode: Mode, _cfg: ChargerConfig, caps: ChargerCapabilities): string | null {
-    const roles = new Set(this.deps.cfg.meters.map((m) => m.role));
-    switch (mode) {
-      case 'manual':
-      case 'off':
-      case 'fast':
-        return null;
-      case 'solar':
-      case 'min_solar':
-        return roles.has('grid') || (roles.has('pv') && roles.has('house'))
-          ? null
-          : `${mode} needs a grid meter (a meter with role: grid)`;
-      case 'load_follow':
-        if (!caps.bidirectional) return 'load_follow needs a bidirectional charger';
-        return roles.has('grid') ? null : 'load_follow needs a grid meter (a meter with role: grid)';
-      case 'smart':
-        return null;
-    }
+  checkMode(mode: Mode, cfg: ChargerConfig, caps: ChargerCapabilities): string | null {
+    return missingInput(mode, cfg, caps, this.deps.cfg.meters);
   }
 
   immediateTargets(mode: Mode, cfg: ChargerConfig, current: Targets): Targets | null {

@@ -221,6 +221,18 @@ describe('load_follow: the state of charge', () => {
     expect(outs.map(setpoint)).toEqual([6, 6, -6]);
   });
 
+  it('never probes while discharging: a state of charge lost mid-discharge goes to 0, not to a charge', () => {
+    const discharging = { powerW: -1380, lastCommandedA: -6 };
+    const outs = run([
+      { s: { gridW: 1500 }, c: discharging },
+      // the reads stop carrying a state of charge while the car still discharges
+      { s: { gridW: 1500 }, c: { ...discharging, stateOfCharge: null } },
+      { s: { gridW: 1500 }, c: { ...discharging, stateOfCharge: null } },
+    ]);
+    expect(setpoint(outs[2]!)).toBe(0);
+    expect(outs[2]!.failsafe).toBe('state of charge unknown');
+  });
+
   it('does not probe again when the last state of charge read this plug-in was at the limit', () => {
     const outs = run([
       { s: { gridW: 300 }, c: { stateOfCharge: 22, powerW: -1380, lastCommandedA: -6 } },
