@@ -231,7 +231,7 @@ export function decide(
   // Mode logic; the surplus goes to solar chargers in configuration order.
   let remaining = site.surplusW;
   const wants: Want[] = chargers.map((c) => {
-    const mem = memory.chargers[c.id] ?? initialChargerMemory();
+    let mem = memory.chargers[c.id] ?? initialChargerMemory();
     if (!c.online)
       return {
         wantA: null,
@@ -243,6 +243,8 @@ export function decide(
         failsafe: 'charger offline',
         memory: mem,
       };
+    // after a restart, solar takes over a car it finds charging as its own: no needless stop and restart
+    if (!mem.resumed) mem = { ...mem, resumed: true, running: isSolar(c) ? onNow(c) : mem.running };
     const hold = holdOf(site, c, lm);
     if (hold?.own) {
       // the mode cannot decide without the input: the charger stays as it is (load management may lower it)

@@ -130,6 +130,8 @@ export interface ChargerMemory {
   toThreeSince: number | null;
   /** Last phase switch decided, ms; null if none. */
   lastSwitchAt: number | null;
+  /** The engine has seen the charger online since it started (a restart resumes what it finds). */
+  resumed?: boolean;
 }
 
 /** Fail-safe state of one input (surplus, grid meter, state of charge) across cycles; times ms. */

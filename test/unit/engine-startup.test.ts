@@ -171,6 +171,16 @@ describe('after a restart, before the meter has delivered a live reading', () =>
     expect(restart('solar', 'never', true, 'pause').at(-1)!.after).toBe(0);
   });
 
+  it('solar takes over a car it finds charging: when the meter arrives it keeps charging until disable_delay, no stop and restart', () => {
+    const cycles = restart('solar', 'late', true, 'min_current').filter((c) => c.t >= LATE_S);
+    // it follows the (small) surplus at min_current or more, and would stop only after disable_delay
+    expect(cycles.every((c) => c.after >= 6)).toBe(true);
+    expect(cycles.at(-1)!.out.decision).toMatchObject({
+      blocked_by: 'surplus below minimum',
+      next_change: { action: 'stop' },
+    });
+  });
+
   it('under site.max_current a charging car is lowered at once to what surely fits: min_current', () => {
     const cycles = restart('fast', 'late', true, 'min_current');
     expect(cycles[0]!.out.targets).toEqual({ enabled: true, charge_current: 6 });
