@@ -104,3 +104,38 @@ describe('a restart at night with a car plugged in and paused', () => {
     expect(starts().length).toBeGreaterThan(0);
   });
 });
+
+describe('a grid meter slower than the control cycle', () => {
+  it('leaves the fail-safe on its second fresh reading: a meter every 30 s with cycles every 10 s', async () => {
+    const sim = new OpenEvseSimulator();
+    await sim.start();
+    sim.plugIn({ evMaxCurrent: 32 });
+    const h = await startHarness({
+      chargers: [openevseCharger(sim.port, { max_current: 16, mode: 'min_solar' })],
+      meters: [{ ...GRID, max_age: 60 }],
+      config: { site: { interval: 10, failsafe: 'min_current' } },
+    });
+    try {
+      /** `seconds` of fake time; the meter reports every 30 s while `reporting`. */
+      const run = async (seconds: number, reporting: boolean) => {
+        for (let t = 0; t < seconds; t += 10) {
+          if (reporting && (h.clock.now() / 1000) % 30 < 10)
+            await h.rec.publish('home/grid', JSON.stringify({ power: -3000 }));
+          await h.clock.advance(10_000, 5);
+        }
+      };
+      await run(60, true);
+      expect(h.rec.json('evse2mqtt/garage').failsafe).toBeNull();
+      await run(90, false); // the meter falls silent: stale after 60 s
+      expect(h.rec.json('evse2mqtt/garage').failsafe).toBe('grid meter stale');
+      const since = h.rec.mark();
+      await run(70, true); // back: readings at +0, +30 and +60 s
+      const states = h.rec.on('evse2mqtt/garage', since).map((m) => JSON.parse(m.payload).failsafe);
+      expect(states.at(-1)).toBeNull();
+      expect(states).toContain('grid meter stale');
+    } finally {
+      await h.stop();
+      await sim.stop();
+    }
+  });
+});
