@@ -334,7 +334,7 @@ export function decide(
       // held by a pending input: a command only when it lowers what the charger does now
       const lowered = w.wantA !== null && g.grantedA < nowA(c) - 1e-6;
       if (lowered) {
-        if (lm && gridPending) blockedBy = 'grid meter pending';
+        if (lm && gridPending && g.grantedA < (w.wantA ?? 0) - 1e-6) blockedBy = 'grid meter pending';
         const on = g.grantedA > 0;
         targets = { enabled: on, charge_current: on ? g.grantedA : keptCurrent(c) };
       }

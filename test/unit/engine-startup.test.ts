@@ -188,6 +188,26 @@ describe('after a restart, before the meter has delivered a live reading', () =>
     expect(cycles[0]!.out.failsafe).toBeNull();
   });
 
+  it('smart under site.max_current may still pause for its plan while the meter is pending', () => {
+    const site = {
+      now: START,
+      surplusW: null,
+      ...meterFields([gridMeter('never', 0).meter], START, START),
+      gridReadingAt: null,
+      houseCurrentsA: null,
+      houseW: null,
+      maxCurrentA: 25,
+      residualW: 0,
+      enableDelayS: 60,
+      disableDelayS: 180,
+      failsafe: 'min_current' as const,
+    };
+    const waiting = { ...charger('smart', true), requested: { enabled: false, chargeCurrentA: 16 } };
+    const out = decide(site, [waiting], initialMemory()).outputs[0]!;
+    expect(out.targets).toMatchObject({ enabled: false });
+    expect(out.failsafe).toBeNull();
+  });
+
   it.each([
     ['fast', 16],
     ['smart', 16],
