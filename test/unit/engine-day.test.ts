@@ -152,8 +152,8 @@ function simulateDay(): DayStats {
       currentA: draw[c.id] ?? 0,
       powerW: (draw[c.id] ?? 0) * phasesOf(c.id) * V,
       lastCommandedA: last[c.id]?.charge_current ?? null,
-      // what the charger does now (the cars are plugged in as they arrive; enabled until told otherwise)
-      enabled: last[c.id]?.enabled ?? true,
+      // what the charger does now: as last told (a car draws only once the engine enabled it)
+      enabled: last[c.id]?.enabled ?? false,
       limitA: last[c.id]?.charge_current ?? c.maxCurrentA,
     }));
     // Grid meter: a reading every 2 s except during the dropout (the first one after it comes 1 s
