@@ -27,7 +27,12 @@ describe('a restart at night with a car plugged in and paused', () => {
     await sim.stop();
   });
 
-  async function start(mode: string, site: Record<string, unknown> = {}, retained?: string) {
+  async function start(
+    mode: string,
+    site: Record<string, unknown> = {},
+    retained?: string,
+    charger: Record<string, unknown> = {},
+  ) {
     sim = new OpenEvseSimulator({ defaultActive: false });
     await sim.start();
     sim.plugIn({ evMaxCurrent: 32 });
@@ -39,7 +44,7 @@ describe('a restart at night with a car plugged in and paused', () => {
       await pub.close();
     }
     h = await startHarness({
-      chargers: [openevseCharger(sim.port, { max_current: 16, mode })],
+      chargers: [openevseCharger(sim.port, { max_current: 16, mode, ...charger })],
       meters: [GRID],
       config: { site: { interval: 10, failsafe: 'min_current', ...site } },
       ...(broker ? { brokerUrl: broker.url } : {}),
@@ -95,14 +100,21 @@ describe('a restart at night with a car plugged in and paused', () => {
     expect(sim.claim(CLIENT)).toMatchObject({ state: 'active', charge_current: 6 });
   });
 
-  it('fast under site.max_current, the meter reporting late: it starts only once the meter has reported', async () => {
-    await start('fast', { max_current: 25 });
-    await run(20);
-    expect(starts()).toEqual([]);
-    expect(h.rec.json('evse2mqtt/garage').decision).toMatchObject({ mode: 'fast' });
-    await run(20, 600);
-    expect(starts().length).toBeGreaterThan(0);
-  });
+  it.each([
+    ['fast', {}],
+    // smart without a tariff charges at once
+    ['smart', { smart_charging: { deadline: '07:00', energy: 10 } }],
+  ])(
+    '%s under site.max_current, the meter reporting late: it starts only once the meter has reported',
+    async (mode, charger) => {
+      await start(mode, { max_current: 25 }, undefined, charger);
+      await run(20);
+      expect(starts()).toEqual([]);
+      expect(h.rec.json('evse2mqtt/garage').decision).toMatchObject({ mode });
+      await run(20, 600);
+      expect(starts().length).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe('a grid meter slower than the control cycle', () => {

@@ -38,6 +38,10 @@ it('an idle Quasar in load_follow is probed at min_current, then discharges into
   sim.plugIn({ soc: 60 });
   const seen: State[] = [];
   try {
+    // after the restart, before the grid meter reports (pending): no setpoint that charges or discharges
+    await h.clock.advance(15_000);
+    expect(sim.writes.filter((w) => w.register === REG.currentSetpoint && w.value !== 0)).toEqual([]);
+    expect(h.rec.json<State>('evse2mqtt/v2g').failsafe).toBeNull();
     for (let k = 0; k < 18; k++) {
       sim.catchUp();
       await h.rec.publish('home/grid', JSON.stringify({ power: Math.round(2500 + sim.powerW()) }));
