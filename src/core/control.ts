@@ -30,7 +30,7 @@ export const plainControl: ControlHooks = {
     if (PLAIN_MODES.has(mode)) return null;
     if (mode === 'load_follow' && !caps.bidirectional) return 'load_follow needs a bidirectional charger';
     if (mode === 'smart') return 'smart needs the smart-charging engine';
-    return `${mode} needs a grid meter (a meter with role: grid)`;
+    return `${mode} needs a grid meter (meters[].role: grid)`;
   },
   immediateTargets(mode, cfg, current) {
     if (mode === 'off') return { ...current, enabled: false };

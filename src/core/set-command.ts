@@ -1,5 +1,5 @@
 import { CHARGER_ENTITY, type ChargerContext, type EntityDef } from './entities.js';
-import { AUTOMATIC_MODES, type ChargerReading, type Mode, type Scalar } from './model.js';
+import { AUTOMATIC_MODES, type ChargerReading, MODES, type Mode, type Scalar } from './model.js';
 import { coerceValue } from './values.js';
 
 /** Where a command came from. */
@@ -50,6 +50,7 @@ export function validateSet(
     else if (!e.has(s.ctx))
       errors.push(`"${key}" is not available on this charger (${s.ctx.cfg.type}); writable keys: ${list}`);
     else if (!e.writable?.(s.ctx)) errors.push(`"${key}" is read-only; writable keys: ${list}`);
+    else if (key === 'mode' && unavailableMode(v, s)) errors.push(unavailableMode(v, s)!);
     else {
       const c = coerceValue(e, s.ctx, v, opts.rawTopic);
       if (c.ok) values[key] = c.value;
@@ -68,8 +69,8 @@ export function validateSet(
   let mode = s.mode;
   if (typeof values.mode === 'string') {
     const m = values.mode as Mode;
-    const why = s.checkMode(m);
-    if (why) return { status: 'error', error: `mode: ${m} is not available here: ${why}` };
+    const why = unavailableMode(m, s);
+    if (why) return { status: 'error', error: why };
     const bad = contradiction(m, values, s.ctx.cfg.max_current, control);
     if (bad) return { status: 'error', error: bad };
     mode = m;
@@ -81,6 +82,18 @@ export function validateSet(
     mode = 'manual';
   }
   return { status: 'ok', values, mode, chargeNow: false };
+}
+
+/**
+ * A known mode this charger cannot use, answered with what is missing (docs/mqtt-api.md, command
+ * rules): `mode: solar needs a grid meter (meters[].role: grid); modes available here: …`.
+ */
+function unavailableMode(raw: unknown, s: SetContext): string | null {
+  const m = typeof raw === 'string' ? raw.trim() : undefined;
+  if (m === undefined || !(MODES as readonly string[]).includes(m)) return null;
+  const why =
+    s.checkMode(m as Mode) ?? (s.ctx.modes.includes(m as Mode) ? null : `${m} is not available here`);
+  return why ? `mode: ${why}; modes available here: ${s.ctx.modes.join(', ')}` : null;
 }
 
 /** Bidirectional setpoint rules: no magnitude between 0 and min_current; discharge needs a known, high enough SoC. */

@@ -45,9 +45,36 @@ interface Want {
   memory: ChargerMemory;
   /** load_follow: the signed setpoint, A (negative = discharge); undefined in the other modes. */
   followA?: number;
+  /** An input it needs is pending: it may be lowered, never started or raised (see holdOf). */
+  hold?: boolean;
 }
 
 const isSolar = (c: ChargerInput) => c.mode === 'solar' || c.mode === 'min_solar';
+
+/** The charger offers current to a vehicle now (enabled, vehicle present): what a fail-safe may keep, never start. */
+function onNow(c: ChargerInput): boolean {
+  return c.vehicleConnected && c.enabled === true;
+}
+
+/** The current a charger offers now, A: its limit in force while on (max_current when unknown), else 0. */
+function nowA(c: ChargerInput): number {
+  return onNow(c) ? Math.max(0, c.limitA ?? c.maxCurrentA) : 0;
+}
+
+/**
+ * The pending input that holds an automatic mode (docs/engine.md, start-up): after a restart, an
+ * input without a live reading yet is pending until its max_age has passed. `own` is true when the
+ * mode cannot decide at all without it (solar on its surplus, load_follow on the grid meter): the
+ * charger then stays as it is; otherwise (load management's grid meter) the mode's target is kept
+ * at or below what the charger does now. Either way nothing starts or raises charging.
+ */
+function holdOf(site: SiteInput, c: ChargerInput, lm: boolean): { reason: string; own: boolean } | null {
+  if (isSolar(c) && site.surplusPending) return { reason: site.surplusPending, own: true };
+  if (!site.gridPending) return null;
+  if (c.mode === 'load_follow') return { reason: 'grid meter pending', own: true };
+  if (lm && c.mode !== 'manual' && c.mode !== 'off') return { reason: 'grid meter pending', own: false };
+  return null;
+}
 
 /** charge_current to keep while paused, A: the last commanded limit within [min, max], else min_current. */
 function keptCurrent(c: ChargerInput): number {
@@ -103,7 +130,8 @@ function wantOf(
     case 'solar':
     case 'min_solar': {
       if (solarFs !== null) {
-        const atMin = site.failsafe === 'min_current';
+        // a fail-safe never starts charging: min_current lowers a charging car, a paused one stays paused
+        const atMin = site.failsafe === 'min_current' && onNow(c);
         const blockedBy = `failsafe: ${solarFs}`;
         return {
           ...base,
@@ -155,33 +183,46 @@ export function decide(
   chargers: readonly ChargerInput[],
   memory: EngineMemory,
 ): CycleResult {
+  // a pending input (no live reading since start yet) is not stale: no fail-safe, its memory waits
   const surplusUsable = site.surplusW !== null && site.surplusStale === null;
-  const surplusFresh = trackFreshness(
-    memory.surplus,
-    surplusUsable ? null : (site.surplusStale ?? 'grid meter stale'),
-    site.surplusReadingAt,
-  );
+  const surplusFresh = site.surplusPending
+    ? memory.surplus
+    : trackFreshness(
+        memory.surplus,
+        surplusUsable ? null : (site.surplusStale ?? 'grid meter stale'),
+        site.now,
+        site.surplusPairAt,
+      );
   const solarFs: FailsafeReason | null = surplusFresh.active
     ? (surplusFresh.reason ?? 'grid meter stale')
     : null;
   const lm = site.maxCurrentA !== null;
+  const gridPending = site.gridPending === true;
   const voltage = chargers[0]?.voltageV ?? 230;
   const house = houseLoadPerPhase(site.houseCurrentsA, site.houseW, voltage);
-  const gridFresh = lm
-    ? trackFreshness(
-        memory.grid,
-        site.gridStale || house === null ? 'grid meter stale' : null,
-        site.gridReadingAt,
-      )
-    : initialFreshness();
+  const gridFresh = !lm
+    ? initialFreshness()
+    : gridPending
+      ? memory.grid
+      : trackFreshness(
+          memory.grid,
+          site.gridStale || house === null ? 'grid meter stale' : null,
+          site.now,
+          site.gridPairAt,
+        );
   const loadFs: FailsafeReason | null = gridFresh.active ? 'grid meter stale' : null;
+  // without a usable house load, load management keeps to what surely fits: Σ min_current per phase
+  const lmBlind = loadFs !== null || (lm && gridPending);
   // load_follow's own view of the grid meter: tracked in every cycle, with or without a site limit
   const gridW = site.gridW ?? null;
-  const followGrid = trackFreshness(
-    memory.followGrid ?? initialFreshness(),
-    site.gridStale || gridW === null ? 'grid meter stale' : null,
-    site.gridReadingAt,
-  );
+  const followGrid = gridPending
+    ? (memory.followGrid ?? initialFreshness())
+    : trackFreshness(
+        memory.followGrid ?? initialFreshness(),
+        site.gridStale || gridW === null ? 'grid meter stale' : null,
+        site.now,
+        site.gridPairAt,
+      );
   const follow: Record<string, FollowMemory> = {};
   for (const c of chargers) {
     if (c.bidirectional) follow[c.id] = observeSoc(memory.follow?.[c.id] ?? initialFollowMemory(), c);
@@ -190,7 +231,7 @@ export function decide(
   // Mode logic; the surplus goes to solar chargers in configuration order.
   let remaining = site.surplusW;
   const wants: Want[] = chargers.map((c) => {
-    const mem = memory.chargers[c.id] ?? initialChargerMemory();
+    let mem = memory.chargers[c.id] ?? initialChargerMemory();
     if (!c.online)
       return {
         wantA: null,
@@ -202,6 +243,23 @@ export function decide(
         failsafe: 'charger offline',
         memory: mem,
       };
+    // after a restart, solar takes over a car it finds charging as its own: no needless stop and restart
+    if (!mem.resumed) mem = { ...mem, resumed: true, running: isSolar(c) ? onNow(c) : mem.running };
+    const hold = holdOf(site, c, lm);
+    if (hold?.own) {
+      // the mode cannot decide without the input: the charger stays as it is (load management may lower it)
+      return {
+        wantA: nowA(c),
+        phases: c.phasesInUse ?? c.phasesWired,
+        setPhases: false,
+        surplusW: null,
+        blockedBy: hold.reason,
+        next: null,
+        failsafe: null,
+        memory: mem,
+        hold: true,
+      };
+    }
     if (c.mode === 'load_follow') {
       const f = followStep({
         now: site.now,
@@ -227,7 +285,11 @@ export function decide(
     }
     const w = wantOf(site, c, mem, remaining, solarFs);
     if (isSolar(c) && remaining !== null && solarFs === null) remaining -= solarUseW(c, w);
-    return w;
+    if (hold === null) return w;
+    // load management's grid meter is pending: the mode's target, but never above what it does now
+    const held = w.wantA === null ? null : Math.min(w.wantA, nowA(c));
+    const blockedBy = held !== null && w.wantA !== null && held < w.wantA ? hold.reason : w.blockedBy;
+    return { ...w, wantA: held, setPhases: false, blockedBy, hold: true };
   });
 
   // Load management: everything counted per phase, the overload cut in this cycle.
@@ -243,18 +305,20 @@ export function decide(
           ? 0
           : null;
     const want = w.wantA ?? 0;
+    // blind (grid meter stale or pending): min_current at most; a fail-safe never starts a charger
+    const blindA = loadFs !== null && !onNow(c) ? 0 : Math.min(want, c.minCurrentA);
     return {
       id: c.id,
       mask: phaseMask(c, w.phases),
       fixedA: fixed,
-      wantA: loadFs !== null ? Math.min(want, c.minCurrentA) : want,
+      wantA: lmBlind ? blindA : want,
       minA: c.minCurrentA,
       resolutionA: c.resolutionA,
       cls: !c.vehicleConnected ? 'idle' : c.mode === 'manual' ? 'manual' : 'auto',
     };
   });
   const grants = lm
-    ? allocate(site.maxCurrentA ?? 0, loadFs !== null ? [0, 0, 0] : (house ?? [0, 0, 0]), demands)
+    ? allocate(site.maxCurrentA ?? 0, lmBlind ? [0, 0, 0] : (house ?? [0, 0, 0]), demands)
     : demands.map((d) => ({ id: d.id, grantedA: d.wantA, capped: false }));
 
   const outputs: ChargerOutput[] = chargers.map((c, i) => {
@@ -262,9 +326,19 @@ export function decide(
     const g = grants[i]!;
     const failsafe = w.failsafe ?? (lm && c.online && w.wantA !== null ? loadFs : null);
     let blockedBy = w.blockedBy;
-    if (g.capped) blockedBy = loadFs !== null ? `failsafe: ${loadFs}` : 'site limit';
+    if (g.capped)
+      blockedBy =
+        loadFs !== null ? `failsafe: ${loadFs}` : lm && gridPending ? 'grid meter pending' : 'site limit';
     let targets: EngineTargets | null = null;
-    if (c.online && w.followA !== undefined) {
+    if (c.online && w.hold) {
+      // held by a pending input: a command only when it lowers what the charger does now
+      const lowered = w.wantA !== null && g.grantedA < nowA(c) - 1e-6;
+      if (lowered) {
+        if (lm && gridPending && g.grantedA < (w.wantA ?? 0) - 1e-6) blockedBy = 'grid meter pending';
+        const on = g.grantedA > 0;
+        targets = { enabled: on, charge_current: on ? g.grantedA : keptCurrent(c) };
+      }
+    } else if (c.online && w.followA !== undefined) {
       // load_follow: setpoint 0 = idle (the charger stays enabled; the Quasar stops with action 2)
       const a = w.followA > 0 ? g.grantedA : w.followA;
       targets = { enabled: true, charge_current: a };

@@ -3,12 +3,14 @@ import type { ChargerConfig, Config } from '../config/types.js';
 import type { ChargerRuntime } from '../core/charger-runtime.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { ControlHooks } from '../core/control.js';
-import { AUTOMATIC_MODES, type FailsafeReason, type Mode, type Targets } from '../core/model.js';
+import { AUTOMATIC_MODES, type Mode, type Targets } from '../core/model.js';
 import type { ChargerCapabilities } from '../drivers/types.js';
 import type { MeterRuntime } from '../meters/meter-runtime.js';
 import type { SiteRuntime } from '../site/site.js';
 import type { Tariff } from '../tariff/tariff.js';
 import { decide, initialMemory } from './decide.js';
+import { meterFields } from './inputs.js';
+import { missingInput } from './mode-inputs.js';
 import { SmartController } from './smart.js';
 import type { SmartChargerView, SmartTarget } from './smart-types.js';
 import type { ChargerInput, EngineMemory, EngineTargets, SiteInput } from './types.js';
@@ -50,6 +52,8 @@ export class Engine implements ControlHooks {
   private readonly switching = new Map<string, { phases: 1 | 3; since: number }>();
   private running = false;
   private stopped = false;
+  /** When the engine started, ms: inputs without a live reading are pending for max_age after it. */
+  private startedAt = 0;
 
   /** Smart-charging plans (docs/engine.md#plans). */
   private readonly smart: SmartController;
@@ -78,29 +82,21 @@ export class Engine implements ControlHooks {
     this.schedule(50);
   }
 
-  checkMode(mode: Mode, _cfg: ChargerConfig, caps: ChargerCapabilities): string | null {
-    const roles = new Set(this.deps.cfg.meters.map((m) => m.role));
-    switch (mode) {
-      case 'manual':
-      case 'off':
-      case 'fast':
-        return null;
-      case 'solar':
-      case 'min_solar':
-        return roles.has('grid') || (roles.has('pv') && roles.has('house'))
-          ? null
-          : `${mode} needs a grid meter (a meter with role: grid)`;
-      case 'load_follow':
-        if (!caps.bidirectional) return 'load_follow needs a bidirectional charger';
-        return roles.has('grid') ? null : 'load_follow needs a grid meter (a meter with role: grid)';
-      case 'smart':
-        return null;
-    }
+  checkMode(mode: Mode, cfg: ChargerConfig, caps: ChargerCapabilities): string | null {
+    return missingInput(mode, cfg, caps, this.deps.cfg.meters);
   }
 
   immediateTargets(mode: Mode, cfg: ChargerConfig, current: Targets): Targets | null {
     if (mode === 'off') return { ...current, enabled: false };
-    if (mode === 'fast') return { ...current, enabled: true, charge_current: cfg.max_current };
+    if (mode === 'fast') {
+      // under load management, before a cycle has granted this charger anything (a restart, the grid
+      // meter pending): the cycle decides, so that nothing starts on an unknown house load
+      if (this.deps.site()?.maxCurrent != null && !this.allowed.has(cfg.id)) {
+        this.schedule(50);
+        return null;
+      }
+      return { ...current, enabled: true, charge_current: cfg.max_current };
+    }
     if (mode === 'solar' || mode === 'min_solar' || mode === 'smart' || mode === 'load_follow') {
       // the next cycle decides; run it soon rather than after a whole interval
       this.schedule(50);
@@ -118,6 +114,7 @@ export class Engine implements ControlHooks {
   /** Starts the cycle (the first one at once). */
   start(): void {
     this.stopped = false;
+    this.startedAt = this.deps.clock.now();
     this.schedule(0);
   }
 
@@ -279,26 +276,19 @@ export class Engine implements ControlHooks {
     const f = site?.figures();
     const readingAt = (age: number | null | undefined) =>
       age === null || age === undefined ? null : now - age * 1000;
-    let surplusStale: FailsafeReason | null = null;
-    let surplusAt: number | null = null;
-    if (grid) {
-      if (gv?.stale) surplusStale = 'grid meter stale';
-      surplusAt = readingAt(gv?.age);
-    } else {
-      for (const role of ['pv', 'house'] as const) {
-        const m = meters.filter((x) => x.cfg.role === role);
-        if (m.some((x) => x.value().stale)) surplusStale ??= `${role} meter stale`;
-        const ages = m.map((x) => x.value().age).filter((a): a is number => a !== null);
-        if (ages.length > 0) surplusAt = Math.min(surplusAt ?? now, now - Math.max(...ages) * 1000);
-      }
-    }
+    // no live reading since start, and max_age since start not passed: pending, not stale (docs/engine.md)
+    const inputs = meterFields(
+      meters.map((m) => ({ role: m.cfg.role, maxAgeS: m.cfg.max_age, ...m.value() })),
+      now,
+      this.startedAt,
+    );
+    let surplusStale = inputs.surplusStale;
     if (f?.surplus_power == null) surplusStale ??= 'grid meter stale';
     return {
       now,
       surplusW: f?.surplus_power ?? null,
+      ...inputs,
       surplusStale,
-      surplusReadingAt: surplusAt,
-      gridStale: grid ? gv!.stale : true,
       gridReadingAt: readingAt(gv?.age),
       houseCurrentsA: this.houseCurrents(gv?.currents ?? null),
       houseW: f?.house_power ?? null,
@@ -360,6 +350,9 @@ function chargerInput(c: ChargerRuntime): ChargerInput {
             ? { enabled: s.enabled !== false, chargeCurrentA: s.charge_current }
             : null,
     lastCommandedA: c.currentTargets?.charge_current ?? null,
+    // what the charger does now: a fail-safe or a pending input may keep or lower it, never start it
+    enabled: typeof s.enabled === 'boolean' ? s.enabled : null,
+    limitA: typeof s.charge_current === 'number' ? s.charge_current : null,
     // load_follow (docs/engine.md): discharge limits and the state of charge with the time it was read
     bidirectional: c.caps.bidirectional,
     maxDischargeA: c.cfg.max_discharge_current,

@@ -19,7 +19,7 @@
  * When it is unknown — the fail-safe `state of charge unknown` — the setpoint is 0, except for a
  * *probe*: from idle or charging, when the house imports enough to discharge, the charger charges
  * at min_current for at most PROBE_MAX_CYCLES cycles so that the charger reports the state of charge;
- * the discharge starts once 2 cycles in a row saw a newer reading (the fail-safe recovery rule).
+ * the discharge starts once two reads in a row carried one (the fail-safe recovery rule).
  * The next probe comes PROBE_INTERVAL_S after the last one ended, none while discharging (a state of charge lost during a
  * discharge goes to 0 at once), and none once the last state of charge read during this plug-in
  * was at or below the limit (it cannot rise while idle). Charging from export needs no state of
@@ -47,6 +47,8 @@ export function initialFollowMemory(): FollowMemory {
   return {
     soc: null,
     socAt: null,
+    socPairAt: null,
+    lastReadAt: null,
     socFresh: initialFreshness(),
     probeCycles: 0,
     probeEndedAt: null,
@@ -54,13 +56,19 @@ export function initialFollowMemory(): FollowMemory {
   };
 }
 
-/** Records the state of charge of this cycle's read (every mode, so that a manual charge counts too). */
+/**
+ * Records the state of charge of this cycle's read (every mode, so that a manual charge counts too).
+ * Reads are counted as the cycles see them: two reads in a row that both carry a state of charge
+ * make the pair that ends the `state of charge unknown` fail-safe; a read without one breaks the row.
+ */
 export function observeSoc(mem: FollowMemory, c: ChargerInput): FollowMemory {
   if (!c.vehicleConnected) return initialFollowMemory();
   const soc = c.stateOfCharge ?? null;
   const at = c.readAt ?? null;
-  if (soc === null || at === null) return mem;
-  return { ...mem, soc, socAt: at };
+  if (at === null || at === mem.lastReadAt) return mem;
+  if (soc === null) return { ...mem, lastReadAt: at };
+  const inRow = mem.lastReadAt !== null && mem.lastReadAt === mem.socAt;
+  return { ...mem, soc, socAt: at, socPairAt: inRow ? mem.socAt : null, lastReadAt: at };
 }
 
 /** The state of charge was read within the last 3 polls. */
@@ -76,7 +84,7 @@ export interface FollowInput {
   gridW: number | null;
   /** Time of that grid reading, ms; null when unknown. */
   gridReadingAt: number | null;
-  /** The grid meter's fail-safe is in force (stale, or not yet 2 fresh cycles since). */
+  /** The grid meter's fail-safe is in force (stale, or not yet 2 fresh readings since). */
   gridFailsafe: boolean;
   /** site.load_follow_target, W. */
   targetW: number;
@@ -118,7 +126,8 @@ export function followStep(input: FollowInput): FollowStep {
   const socFresh = trackFreshness(
     input.memory.socFresh,
     known ? null : 'state of charge unknown',
-    known ? input.memory.socAt : null,
+    now,
+    input.memory.socPairAt,
   );
   const mem: FollowMemory = { ...input.memory, socFresh };
   const errorW = input.gridW === null ? null : input.targetW - input.gridW;
@@ -182,7 +191,7 @@ function choose(input: FollowInput, mem: FollowMemory, errorW: number | null): C
   if (maxDis < min) return idle('max discharge');
   if (socLow) return idle('state of charge low');
   if (mem.socFresh.active) {
-    // the state of charge is unknown (or not yet 2 fresh cycles back): idle, or probe to read it
+    // the state of charge is unknown (or not yet 2 reads in a row back): idle, or probe to read it
     const discharging = held < 0 || flowA < -0.5;
     const mayStart =
       mem.probeCycles === 0 &&

@@ -18,12 +18,25 @@ export interface SiteInput {
   surplusW: number | null;
   /** Why the surplus figure is stale or missing (its meters are too old), null when it is usable. */
   surplusStale: FailsafeReason | null;
-  /** Time of the oldest reading the surplus figure is made of, ms (for the 2-fresh-cycles rule); null if none. */
-  surplusReadingAt: number | null;
+  /**
+   * Recovery evidence of the surplus figure, ms: when the earlier of its meters' last two live
+   * readings arrived, both fresh and one after the other (the earliest such time over its meters);
+   * null while any of its meters has no such pair. See trackFreshness().
+   */
+  surplusPairAt: number | null;
+  /**
+   * The surplus's meter that has not delivered a live reading since start while its max_age since
+   * start has not passed (`grid meter pending`, …): no fail-safe, but nothing starts or raises.
+   */
+  surplusPending?: string | null;
   /** The grid meter (needed by load management) is stale or missing. */
   gridStale: boolean;
-  /** Time of the latest grid meter reading, ms (for the 2-fresh-cycles rule); null if none. */
+  /** The grid meter is pending (no live reading since start, max_age since start not passed). */
+  gridPending?: boolean;
+  /** Time of the latest grid meter reading, ms (load_follow holds until one after its last step); null if none. */
   gridReadingAt: number | null;
+  /** Recovery evidence of the grid meter, ms (as surplusPairAt); null if none. */
+  gridPairAt: number | null;
   /** House load per phase without the chargers, A (grid per-phase currents − charger currents); null if unknown. */
   houseCurrentsA: PhaseCurrents | null;
   /** `house_power`, W (load without the chargers); null if underivable. Used when houseCurrentsA is null. */
@@ -83,6 +96,10 @@ export interface ChargerInput {
   requested: RequestedTarget | null;
   /** Last charge_current commanded to it, A (negative = discharge); null if never. */
   lastCommandedA: number | null;
+  /** `enabled` as the charger reports it now; null or absent = unknown (counts as not enabled). */
+  enabled?: boolean | null;
+  /** `charge_current` in force on the charger now, A; null or absent = unknown. */
+  limitA?: number | null;
   /** It can discharge (signed charge_current); default false. */
   bidirectional?: boolean;
   /** max_discharge_current, A (0 = never discharge); default 0. */
@@ -113,18 +130,18 @@ export interface ChargerMemory {
   toThreeSince: number | null;
   /** Last phase switch decided, ms; null if none. */
   lastSwitchAt: number | null;
+  /** The engine has seen the charger online since it started (a restart resumes what it finds). */
+  resumed?: boolean;
 }
 
-/** Fail-safe state of one input (surplus or grid meter) across cycles; times ms. */
+/** Fail-safe state of one input (surplus, grid meter, state of charge) across cycles; times ms. */
 export interface FreshnessMemory {
   /** The fail-safe is in force. */
   active: boolean;
-  /** The reason while active (kept during the recovery cycles). */
+  /** The reason while active (kept until it ends). */
   reason: FailsafeReason | null;
-  /** Cycles in a row, since the input came back, that each saw a newer reading. */
-  freshCycles: number;
-  /** Reading time the previous cycle saw, ms. */
-  lastReadingAt: number | null;
+  /** The last cycle that found the input unusable, ms: readings that end the fail-safe arrive after it. */
+  unusableAt: number | null;
 }
 
 /** What load_follow remembers about one bidirectional charger between cycles; times ms. */
@@ -133,7 +150,11 @@ export interface FollowMemory {
   soc: number | null;
   /** When it was read, ms; null if never. */
   socAt: number | null;
-  /** Fail-safe `state of charge unknown` (stale after 3 polls; back after 2 cycles with newer reads). */
+  /** The read before `socAt` when it carried a state of charge too (two reads in a row), ms; else null. */
+  socPairAt: number | null;
+  /** The last read seen, with or without a state of charge, ms; null if none. */
+  lastReadAt: number | null;
+  /** Fail-safe `state of charge unknown` (stale after 3 polls; back after 2 reads in a row with one). */
   socFresh: FreshnessMemory;
   /** Cycles the current probe (a short charge at min_current to read the state of charge) has run; 0 = none. */
   probeCycles: number;

@@ -26,6 +26,13 @@ export interface MeterValue {
   /** s since the reading was measured; null before the first one. */
   age: number | null;
   stale: boolean;
+  /** The reading in hand arrived live (not from the broker's retained store, which has no age). */
+  live: boolean;
+  /**
+   * When the earlier of the last two live readings arrived, ms, if both arrived fresh (within
+   * max_age) one after the other; null otherwise. A fail-safe ends on such a pair (docs/engine.md).
+   */
+  freshPairAt: number | null;
 }
 
 /**
@@ -48,6 +55,8 @@ export class MeterRuntime implements DeviceView {
   private sample?: MeterSample & { at: number };
   /** The last reading came from the broker's retained store: unknown age until a live one arrives. */
   private retainedOnly = false;
+  /** Arrival times (ms) of the last live readings that arrived fresh in a row (at most 2). */
+  private freshRow: number[] = [];
   private sourceOnline = true;
   private staleTimer?: TimerHandle;
   private pollTimer?: TimerHandle;
@@ -103,6 +112,8 @@ export class MeterRuntime implements DeviceView {
           : null,
       age: age === null ? null : Math.round(age * 10) / 10,
       stale: this.isStale(),
+      live: s !== undefined && !this.retainedOnly,
+      freshPairAt: this.freshRow.length >= 2 ? this.freshRow[0]! : null,
     };
   }
 
@@ -116,6 +127,7 @@ export class MeterRuntime implements DeviceView {
         return;
       }
       this.sourceOnline = online;
+      if (!online) this.freshRow = [];
       this.deps.log.info(
         { source_online: online },
         online ? 'meter source online' : 'meter source offline: reading stale at once',
@@ -180,6 +192,9 @@ export class MeterRuntime implements DeviceView {
       at: raw.at !== undefined && raw.at <= now ? raw.at : now,
     };
     this.retainedOnly = retained;
+    // a retained reading, or one already older than max_age when it arrives, breaks the row
+    const arrivedFresh = !retained && (now - this.sample.at) / 1000 <= this.cfg.max_age;
+    this.freshRow = arrivedFresh ? [...this.freshRow.slice(-1), now] : [];
     if (this.lastProblem) this.deps.log.info('meter readings good again');
     this.lastProblem = undefined;
     if (!this.attempted) this.markAttempted();

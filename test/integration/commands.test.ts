@@ -122,7 +122,7 @@ describe('the command rules (docs/mqtt-api.md)', () => {
       'a mode whose inputs are missing',
       `${SET}/mode`,
       'solar',
-      /^mode: expected one of manual, off, fast, smart, got "solar"$/,
+      /^mode: solar needs a grid meter \(meters\[\]\.role: grid\), or a pv and a house meter; modes available here: manual, off, fast, smart$/,
     ],
     [
       'fast with another current',

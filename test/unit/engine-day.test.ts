@@ -152,9 +152,15 @@ function simulateDay(): DayStats {
       currentA: draw[c.id] ?? 0,
       powerW: (draw[c.id] ?? 0) * phasesOf(c.id) * V,
       lastCommandedA: last[c.id]?.charge_current ?? null,
+      // what the charger does now: as last told (a car draws only once the engine enabled it)
+      enabled: last[c.id]?.enabled ?? false,
+      limitA: last[c.id]?.charge_current ?? c.maxCurrentA,
     }));
-    // Grid meter: a reading every 2 s except during the dropout; stale after max_age.
+    // Grid meter: a reading every 2 s except during the dropout (the first one after it comes 1 s
+    // before the cycle at its end); stale after max_age. Readings arrive as they are taken, fresh.
     const readingAt = t >= DROPOUT.from && t < DROPOUT.to ? DROPOUT.from - 2000 : t - 1000;
+    const before = readingAt - 2000;
+    const pairAt = before >= DROPOUT.from - 2000 && before < DROPOUT.to - 1000 ? null : before;
     const stale = t - readingAt > GRID_MAX_AGE_MS;
     const houseW = (house[0] + house[1] + house[2]) * V;
     const fastW = (draw.carport ?? 0) * V;
@@ -165,9 +171,10 @@ function simulateDay(): DayStats {
         now: t,
         surplusW,
         surplusStale: reason,
-        surplusReadingAt: readingAt,
+        surplusPairAt: pairAt,
         gridStale: stale,
         gridReadingAt: readingAt,
+        gridPairAt: pairAt,
         houseCurrentsA: house as PhaseCurrents,
         houseW,
         maxCurrentA: LIMIT_A,
@@ -253,7 +260,7 @@ describe('a simulated day', () => {
     expect(s.phaseSwitches).toBeLessThanOrEqual(3 + 2 * (LONG_CLOUDS.length + 1));
   });
 
-  it('enters the fail-safe when the grid meter goes stale and leaves it two fresh cycles after it returns', () => {
+  it('enters the fail-safe when the grid meter goes stale and leaves it on its second fresh reading after it returns', () => {
     // The last reading came 2 s before the dropout: the cycle at +30 s is the first to see it older than 30 s.
     expect(s.failsafeEnteredAt).toBe(DROPOUT.from + 30_000);
     expect(s.failsafeLeftAt).toBe(DROPOUT.to + STEP_MS);

@@ -10,9 +10,10 @@ const site = (extra: Partial<SiteInput> = {}): SiteInput => ({
   now: T0,
   surplusW: 5000,
   surplusStale: null,
-  surplusReadingAt: T0,
+  surplusPairAt: T0 - 10_000,
   gridStale: false,
   gridReadingAt: T0,
+  gridPairAt: T0 - 10_000,
   houseCurrentsA: [0, 0, 0],
   houseW: 0,
   maxCurrentA: null,
@@ -40,85 +41,86 @@ const charger = (id: string, extra: Partial<ChargerInput> = {}): ChargerInput =>
   powerW: null,
   requested: null,
   lastCommandedA: null,
+  enabled: true,
+  limitA: 16,
   ...extra,
 });
 
 describe('fail-safe entry and recovery of one input', () => {
-  type Step = [FailsafeReason | null, number | null, boolean];
-  /** Steps of [stale reason, reading time s, expected active]. */
+  /** Steps of [cycle time s, stale reason, pair time s (the earlier of the last two fresh readings), expected active]. */
+  type Step = [number, FailsafeReason | null, number | null, boolean];
   const table: [string, Step[]][] = [
     [
-      'never enters while readings are fresh',
+      'never enters while the input is usable',
       [
-        [null, 0, false],
-        [null, 10, false],
-        [null, 10, false],
+        [0, null, null, false],
+        [10, null, 0, false],
       ],
     ],
     [
       'enters at once when stale',
       [
-        [null, 0, false],
-        ['grid meter stale', 0, true],
-      ],
-    ],
-    ['enters at once when the reading is missing', [[null, null, true]]],
-    [
-      'leaves on the second cycle in a row with a newer reading',
-      [
-        ['grid meter stale', 0, true],
-        [null, 70, true],
-        [null, 80, false],
+        [0, null, null, false],
+        [10, 'grid meter stale', null, true],
       ],
     ],
     [
-      'a cycle without a newer reading restarts the count',
+      'leaves once two readings arrived after the last stale cycle',
       [
-        ['grid meter stale', 0, true],
-        [null, 70, true],
-        [null, 70, true],
-        [null, 80, true],
-        [null, 90, false],
+        [0, 'grid meter stale', null, true],
+        [10, null, -60, true], // the first reading back: its pair began before the fail-safe
+        [20, null, 15, false],
       ],
     ],
     [
-      'a stale reading during recovery starts over',
+      'a meter slower than the cycle recovers: cycles without a new reading do not reset the count',
       [
-        ['grid meter stale', 0, true],
-        [null, 70, true],
-        ['grid meter stale', 70, true],
-        [null, 80, true],
-        [null, 90, false],
+        [0, 'grid meter stale', null, true],
+        [10, null, -60, true], // reading at 5 s
+        [20, null, -60, true],
+        [30, null, -60, true],
+        [40, null, 5, false], // reading at 35 s: the pair 5 s + 35 s
+      ],
+    ],
+    [
+      'a stale cycle during recovery starts over',
+      [
+        [0, 'grid meter stale', null, true],
+        [10, null, -60, true],
+        [20, 'grid meter stale', 5, true],
+        [30, null, 5, true], // the pair began before the last stale cycle
+        [40, null, 25, false],
       ],
     ],
   ];
   it.each(table)('%s', (_name, steps) => {
     let m: FreshnessMemory = initialFreshness();
-    for (const [stale, at, active] of steps) {
-      m = trackFreshness(m, stale, at === null ? null : T0 + at * 1000);
+    for (const [t, stale, pair, active] of steps) {
+      m = trackFreshness(m, stale, T0 + t * 1000, pair === null ? null : T0 + pair * 1000);
       expect(m.active).toBe(active);
     }
   });
 
-  it('keeps the reason through the recovery cycles', () => {
-    let m = trackFreshness(initialFreshness(), 'pv meter stale', T0);
-    m = trackFreshness(m, null, T0 + 10_000);
+  it('keeps the reason until it ends', () => {
+    let m = trackFreshness(initialFreshness(), 'pv meter stale', T0, null);
+    m = trackFreshness(m, null, T0 + 10_000, T0 - 5_000);
     expect(m).toMatchObject({ active: true, reason: 'pv meter stale' });
   });
 });
 
-/** Runs decide once per 10 s over `sites` (overrides of the base site), returns the outputs of each cycle. */
+/**
+ * Runs decide once per 10 s over `sites` (overrides of the base site), returns the outputs of each
+ * cycle. The meters deliver a fresh reading just before each cycle that is not stale.
+ */
 function cycles(sites: Partial<SiteInput>[], chargers: ChargerInput[], base: Partial<SiteInput> = {}) {
   let m: EngineMemory = initialMemory();
+  const readings: number[] = [];
   return sites.map((s, i) => {
+    const now = T0 + i * 10_000;
+    if (!s.surplusStale && !s.gridStale) readings.push(now - 1000);
+    const pairAt = readings.length >= 2 ? readings.at(-2)! : null;
     const r = decide(
-      site({
-        now: T0 + i * 10_000,
-        surplusReadingAt: T0 + i * 10_000,
-        gridReadingAt: T0 + i * 10_000,
-        ...base,
-        ...s,
-      }),
+      site({ now, surplusPairAt: pairAt, gridReadingAt: now - 1000, gridPairAt: pairAt, ...base, ...s }),
       chargers,
       m,
     );
@@ -128,7 +130,7 @@ function cycles(sites: Partial<SiteInput>[], chargers: ChargerInput[], base: Par
 }
 
 describe('solar fail-safe', () => {
-  const stale = { surplusStale: 'grid meter stale' as const, surplusReadingAt: T0 - 60_000 };
+  const stale = { surplusStale: 'grid meter stale' as const };
 
   it.each([
     ['min_current', { enabled: true, charge_current: 6 }],
@@ -148,11 +150,11 @@ describe('solar fail-safe', () => {
   });
 
   it('treats a missing surplus as a stale grid meter', () => {
-    const out = cycles([{ surplusW: null, surplusReadingAt: null }], [charger('a')]);
+    const out = cycles([{ surplusW: null, surplusPairAt: null }], [charger('a')]);
     expect(out[0]?.[0]?.failsafe).toBe('grid meter stale');
   });
 
-  it('resumes normal control on the second cycle in a row with a newer reading', () => {
+  it('resumes normal control once two fresh readings arrived after the outage', () => {
     const out = cycles([{}, stale, stale, {}, {}], [charger('a')], { failsafe: 'pause' });
     expect(out.map((o) => o[0]?.failsafe ?? null)).toEqual([
       null,
@@ -172,7 +174,7 @@ describe('solar fail-safe', () => {
 
 describe('load management fail-safe (stale grid meter)', () => {
   const lm = { maxCurrentA: 16, houseCurrentsA: [2, 2, 2] as const };
-  const stale = { gridStale: true, gridReadingAt: T0 - 60_000 };
+  const stale = { gridStale: true };
   const man = charger('m', { mode: 'manual', requested: { enabled: true, chargeCurrentA: 16 } });
 
   it('caps every charger, manual ones too, to min_current and pauses what does not fit, in reverse order', () => {
@@ -195,7 +197,7 @@ describe('load management fail-safe (stale grid meter)', () => {
     expect(out[0]?.targets).toEqual({ enabled: true, charge_current: 6 });
   });
 
-  it('resumes sharing the headroom after two fresh cycles', () => {
+  it('resumes sharing the headroom once two fresh readings arrived', () => {
     const out = cycles([stale, {}, {}], [charger('a', { mode: 'fast' })], lm);
     expect(out.map((o) => o[0]?.targets?.charge_current)).toEqual([6, 6, 14]);
     expect(out.map((o) => o[0]?.failsafe)).toEqual(['grid meter stale', 'grid meter stale', null]);

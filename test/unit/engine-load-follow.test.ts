@@ -10,9 +10,10 @@ const site = (extra: Partial<SiteInput> = {}): SiteInput => ({
   now: T0,
   surplusW: null,
   surplusStale: null,
-  surplusReadingAt: T0,
+  surplusPairAt: T0,
   gridStale: false,
   gridReadingAt: extra.now ?? T0,
+  gridPairAt: (extra.now ?? T0) - 10_000,
   houseCurrentsA: null,
   houseW: null,
   maxCurrentA: null,
@@ -57,13 +58,21 @@ function once(s: Partial<SiteInput>, c: Partial<ChargerInput> = {}): ChargerOutp
   return decide(site(s), [quasar(c)], initialMemory()).outputs[0]!;
 }
 
-/** Runs cycles 10 s apart; each step gives the site and charger inputs of its cycle (times set here). */
+/**
+ * Runs cycles 10 s apart; each step gives the site and charger inputs of its cycle (times set here).
+ * The grid meter delivers a reading before each cycle unless the step says otherwise; the pair that
+ * ends a fail-safe is its last two distinct readings.
+ */
 function run(steps: Array<{ s?: Partial<SiteInput>; c?: Partial<ChargerInput> }>, memory = initialMemory()) {
   let m: EngineMemory = memory;
+  const readings: number[] = [];
   return steps.map((step, i) => {
     const now = T0 + i * 10_000;
     const c = quasar({ readAt: now, ...step.c });
-    const r = decide(site({ now, gridReadingAt: now, ...step.s }), [c], m);
+    const at = step.s?.gridReadingAt === undefined ? now : step.s.gridReadingAt;
+    if (at !== null && readings.at(-1) !== at) readings.push(at);
+    const gridPairAt = readings.length >= 2 ? readings.at(-2)! : null;
+    const r = decide(site({ now, gridReadingAt: now, gridPairAt, ...step.s }), [c], m);
     m = r.memory;
     return r.outputs[0]!;
   });
@@ -210,6 +219,18 @@ describe('load_follow: the state of charge', () => {
       { s: { gridW: 2880 }, c: { stateOfCharge: 60, powerW: 1380, lastCommandedA: 6 } },
     ]);
     expect(outs.map(setpoint)).toEqual([6, 6, -6]);
+  });
+
+  it('never probes while discharging: a state of charge lost mid-discharge goes to 0, not to a charge', () => {
+    const discharging = { powerW: -1380, lastCommandedA: -6 };
+    const outs = run([
+      { s: { gridW: 1500 }, c: discharging },
+      // the reads stop carrying a state of charge while the car still discharges
+      { s: { gridW: 1500 }, c: { ...discharging, stateOfCharge: null } },
+      { s: { gridW: 1500 }, c: { ...discharging, stateOfCharge: null } },
+    ]);
+    expect(setpoint(outs[2]!)).toBe(0);
+    expect(outs[2]!.failsafe).toBe('state of charge unknown');
   });
 
   it('does not probe again when the last state of charge read this plug-in was at the limit', () => {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
+import { pino } from 'pino';
 import type { MeterConfig } from '../../src/config/types.js';
+import { EventBus } from '../../src/core/bus.js';
+import { MeterRuntime } from '../../src/meters/meter-runtime.js';
 import { parseAvailability, parseMeterMessage } from '../../src/meters/mqtt.js';
+import { meterType } from '../../src/meters/registry.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const cfg = (extra: Partial<MeterConfig>): MeterConfig => ({
   id: 'm',
@@ -69,5 +74,59 @@ describe('the README snippets for the mqtt meter type', () => {
     });
     expect(parseMeterMessage('on', cfg({}))).toEqual({ ok: false, why: 'not a number: "on"' });
     expect(parseAvailability('maybe')).toBeUndefined();
+  });
+});
+
+describe('the reading pair that ends a fail-safe, counted per reading', () => {
+  const start = Date.parse('2026-06-01T10:00:00Z');
+  const meter = (extra: Partial<MeterConfig> = {}) => {
+    const clock = new ManualClock(start);
+    const m = new MeterRuntime({
+      cfg: cfg({ value: 'power', ...extra }),
+      type: meterType('mqtt'),
+      bus: new EventBus(),
+      clock,
+      log: pino({ level: 'silent' }),
+    });
+    const feed = (payload: string, retain = false) => m.feed('t', Buffer.from(payload), retain);
+    return { m, clock, feed };
+  };
+
+  it('a meter reporting every 30 s gives a pair on its second live reading, whatever the cycles in between', async () => {
+    const { m, clock, feed } = meter({ max_age: 60 });
+    feed('{"power":500}');
+    expect(m.value()).toMatchObject({ live: true, stale: false, freshPairAt: null });
+    await clock.advance(30_000);
+    feed('{"power":480}');
+    expect(m.value().freshPairAt).toBe(start);
+    await clock.advance(30_000);
+    feed('{"power":470}');
+    expect(m.value().freshPairAt).toBe(start + 30_000);
+    await m.stop();
+  });
+
+  it('a retained reading is not live and breaks the row', async () => {
+    const { m, clock, feed } = meter();
+    feed('{"power":500}', true);
+    expect(m.value()).toMatchObject({ live: false, stale: true, freshPairAt: null });
+    await clock.advance(1000);
+    feed('{"power":500}');
+    expect(m.value()).toMatchObject({ live: true, stale: false, freshPairAt: null });
+    await m.stop();
+  });
+
+  it('a reading that arrives already older than max_age breaks the row', async () => {
+    const { m, clock, feed } = meter({ max_age: 30, timestamp: 'time' });
+    feed(`{"power":1,"time":${(start - 1000) / 1000}}`);
+    await clock.advance(10_000);
+    feed(`{"power":2,"time":${(start - 60_000) / 1000}}`); // delayed in some queue
+    expect(m.value().freshPairAt).toBeNull();
+    await clock.advance(10_000);
+    feed(`{"power":3,"time":${(start + 20_000) / 1000}}`);
+    expect(m.value().freshPairAt).toBeNull();
+    await clock.advance(10_000);
+    feed(`{"power":4,"time":${(start + 30_000) / 1000}}`);
+    expect(m.value().freshPairAt).toBe(start + 20_000);
+    await m.stop();
   });
 });
