@@ -247,8 +247,9 @@ export async function startDemo(logger: LoggerBundle, opts: DemoOptions = {}): P
   log.info(banner.join('\n'));
 
   void bridge.ready.then(() => {
-    const port = bridge.broker?.port ?? 1883;
-    log.info(`demo ready. Watch: mosquitto_sub -h 127.0.0.1 -p ${port} -t 'evse2mqtt/#' -v`);
+    log.info(
+      'demo ready: the first car plugs in within seconds; a line every two simulated hours shows PV, house, chargers and grid',
+    );
   });
 
   return {

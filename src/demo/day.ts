@@ -23,12 +23,6 @@ export function minuteOfDay(pace: DayPace, elapsedMs: number): number {
   return ((m % DAY_MIN) + DAY_MIN) % DAY_MIN;
 }
 
-/** Real seconds until the simulated clock next shows minute `m` (0 when it shows it now). */
-export function secondsUntil(pace: DayPace, elapsedMs: number, m: number): number {
-  const now = minuteOfDay(pace, elapsedMs);
-  return ((((m - now) % DAY_MIN) + DAY_MIN) % DAY_MIN) / pace.minutesPerSecond;
-}
-
 /** "HH:MM" → minute of the day. */
 export function hhmm(text: string): number {
   const [h, m] = text.split(':').map(Number);

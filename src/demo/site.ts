@@ -81,6 +81,8 @@ export class DemoSite {
   start(): void {
     this.startedAt = this.clock.now();
     this.lastStepAt = this.startedAt;
+    // the first summary comes at the next even hour, after the demo's first screen
+    this.lastSummary = Math.floor(this.minute() / SUMMARY_EVERY_MIN);
     this.step();
     const loop = () => {
       this.step();
@@ -129,9 +131,7 @@ export class DemoSite {
       this.plugged.set(c.id, there);
       if (there) c.plugIn();
       else c.unplug();
-      this.opts.log.info(
-        `demo: simulated ${clockText(minute)}, a car ${there ? 'plugged into' : 'left'} ${c.id}`,
-      );
+      this.opts.log.info(`simulated ${clockText(minute)}: a car ${there ? 'plugged into' : 'left'} ${c.id}`);
     }
   }
 
@@ -143,7 +143,7 @@ export class DemoSite {
     const kw = (w: number) => `${(w / 1000).toFixed(1)} kW`;
     const { minute, pvW, houseW, chargersW, gridW } = this.last;
     this.opts.log.info(
-      `demo: simulated ${clockText(minute)}: PV ${kw(pvW)}, house ${kw(houseW)}, chargers ${kw(chargersW)}, grid ${kw(gridW)} (${gridW < 0 ? 'export' : 'import'})`,
+      `simulated ${clockText(minute)}: PV ${kw(pvW)}, house ${kw(houseW)}, chargers ${kw(chargersW)}, grid ${kw(gridW)} (${gridW < 0 ? 'export' : 'import'})`,
     );
   }
 }
