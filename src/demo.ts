@@ -54,7 +54,7 @@ function openevseDemo(): DemoCharger {
     id: 'demo-openevse',
     sim,
     what: 'OpenEVSE (HTTP + WebSocket)',
-    role: 'mode solar, charges from the PV surplus; its car stays 10:42–18:30',
+    role: 'mode solar, charges from the PV surplus; its car stays 10:42–19:00',
     config: () => ({
       id: 'demo-openevse',
       name: 'Demo OpenEVSE',
@@ -70,7 +70,7 @@ function openevseDemo(): DemoCharger {
     plugIn: () => sim.plugIn({ evMaxCurrent: 32, batteryLevel: 41 }),
     unplug: () => sim.unplug(),
     // the long visit: the whole sunny part of the day, so solar following shows
-    visits: [['10:42', '18:30']],
+    visits: [['10:42', '19:00']],
   };
 }
 

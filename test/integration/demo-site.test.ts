@@ -55,7 +55,7 @@ it('runs the demo site on a manual clock: a solar charger charges from surplus w
     }, 200);
     expect(openevse().decision?.blocked_by).toBe('surplus below minimum');
     // … and starts again when the sun is back
-    await until(() => openevse().charging === true, 210);
+    await until(() => openevse().charging === true, 205);
 
     // cars come and go: demo-technove's first visit (a charging session) has ended by now
     const technove = rec.on('evse2mqtt/demo-technove').map((m) => JSON.parse(m.payload) as ChargerState);
