@@ -229,7 +229,18 @@ export async function startDemo(logger: LoggerBundle, opts: DemoOptions = {}): P
     brokerPortFallback: true,
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
-  await bridge.start();
+  const stopDevices = async () => {
+    site.stop();
+    for (const c of chargers) await c.sim.stop();
+    await pvMeter.stop();
+    await gridMeter.stop();
+  };
+  try {
+    await bridge.start();
+  } catch (e) {
+    await stopDevices();
+    throw e;
+  }
 
   const device = (d: { id: string; sim?: Simulated; port?: number }, what: string, role: string) =>
     ({ id: d.id, port: d.sim?.port ?? d.port ?? 0, what, role }) satisfies BannerDevice;
@@ -259,9 +270,7 @@ export async function startDemo(logger: LoggerBundle, opts: DemoOptions = {}): P
     stop: async () => {
       site.stop();
       await bridge.stop({ exit: true });
-      for (const c of chargers) await c.sim.stop();
-      await pvMeter.stop();
-      await gridMeter.stop();
+      await stopDevices();
     },
   };
 }
