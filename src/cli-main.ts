@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { Bridge } from './bridge.js';
 import { ConfigError, loadConfig, readConfigFile, validateConfig } from './config/load.js';
 import type { Config } from './config/types.js';
-import { createLogger } from './core/logger.js';
+import { createLogger, type LogFormat, type LogOutput, resolveLogFormat } from './core/logger.js';
 import { VERSION } from './core/version.js';
 import { startDemo } from './demo.js';
 
@@ -25,12 +25,15 @@ export interface CliIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   env: Record<string, string | undefined>;
+  /** stdout is a terminal (logs are then readable lines with `log.format: auto`). */
+  isTty?: boolean;
 }
 
 const processIo: CliIo = {
   stdout: (s) => void process.stdout.write(s),
   stderr: (s) => void process.stderr.write(s),
   env: process.env,
+  isTty: process.stdout.isTTY === true,
 };
 
 /** Entry point: parses arguments, validates, runs the bridge or the demo, handles signals. */
@@ -76,7 +79,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     }
     throw e;
   }
-  const logger = createLogger(config.log.level);
+  const logger = createLogger(config.log.level, undefined, logOutput(config.log.format, io));
   logger.log.info({ version: VERSION, config: path.resolve(file) }, 'evse2mqtt starting');
   let bridge: Bridge | undefined;
   // bridge/request/restart: stop (chargers left as they are) and start again with the file read anew
@@ -146,13 +149,23 @@ function check(file: string, io: CliIo): number {
 }
 
 async function runDemo(io: CliIo): Promise<number> {
-  const logger = createLogger((io.env.EVSE2MQTT_LOG_LEVEL as 'info' | undefined) ?? 'info');
+  const logger = createLogger(
+    (io.env.EVSE2MQTT_LOG_LEVEL as 'info' | undefined) ?? 'info',
+    undefined,
+    logOutput('auto', io),
+  );
   logger.log.info(
     { version: VERSION },
     'no --config and no config/configuration.yaml: running the DEMO (simulated chargers and meters on loopback, embedded broker)',
   );
   const demo = await startDemo(logger);
   return waitForSignal(() => demo.stop(), logger.log);
+}
+
+/** The log output for `log.format`: `auto` is readable on a terminal, JSON otherwise; colours on a terminal unless NO_COLOR. */
+function logOutput(format: LogFormat, io: CliIo): LogOutput {
+  const tty = io.isTty ?? false;
+  return { format: resolveLogFormat(format, tty), colorize: tty && !io.env.NO_COLOR };
 }
 
 /** Resolves with the exit code after SIGTERM/SIGINT; a second signal exits at once; 5 s at most. */

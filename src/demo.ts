@@ -1,6 +1,10 @@
 import { Bridge } from './bridge.js';
 import { ConfigError, validateConfig } from './config/load.js';
+import type { Clock } from './core/clock.js';
 import type { LoggerBundle } from './core/logger.js';
+import { type BannerDevice, demoBanner } from './demo/banner.js';
+import { clockText, DEMO_PACE, SUNRISE, SUNSET } from './demo/day.js';
+import { DemoSite, type SiteCharger } from './demo/site.js';
 import { OpenEvseSimulator } from './drivers/openevse/simulator.js';
 import { PulsatrixSimulator } from './drivers/pulsatrix/simulator.js';
 import { TechnoveSimulator } from './drivers/technove/simulator.js';
@@ -8,59 +12,50 @@ import { QuasarSimulator } from './drivers/wallbox-quasar/simulator.js';
 import { ShellyGen1Simulator } from './meters/shelly/sim-gen1.js';
 import { ShellyGen2Simulator } from './meters/shelly/sim-gen2.js';
 
-/** A running demo: simulators plus a bridge on the embedded broker. */
+/** A running demo: simulators, the simulated house, and a bridge on the embedded broker. */
 export interface Demo {
   bridge: Bridge;
+  /** The simulated house (PV, house load, the cars' draw on the grid meter). */
+  site: DemoSite;
+  /** The first screen's lines (also logged). */
+  banner: string[];
   stop(): Promise<void>;
 }
 
-/** A simulated device of the demo: how to start it, its configuration entry, its script. */
-interface DemoDevice {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** The `chargers` or `meters` entry (port known after start). */
-  config(): Record<string, unknown>;
-  kind: 'charger' | 'meter';
-  /** What happens during the demo: [seconds after start, action, log line]. */
-  script: Array<[number, () => void, string]>;
+/** Options of the demo. */
+export interface DemoOptions {
+  /** Port of the embedded broker (0 = any free one); default 1883, or a free one when taken. */
+  brokerPort?: number;
+  dataDir?: string;
+  /** The clock of the bridge and of the simulated house (tests pass a manual one); default the system clock. */
+  clock?: Clock;
 }
 
 /** The parts of a simulator the demo drives. */
 interface Simulated {
+  readonly port: number;
   start(): Promise<unknown>;
   stop(): Promise<void>;
-  startPhysics(intervalMs?: number): void;
-  stopPhysics(): void;
 }
 
-/** A demo device around a simulator: started with its physics running, stopped with them. */
-function simulated(
-  sim: Simulated,
-  kind: DemoDevice['kind'],
-  config: () => Record<string, unknown>,
-  script: DemoDevice['script'] = [],
-): DemoDevice {
-  return {
-    kind,
-    start: async () => {
-      await sim.start();
-      sim.startPhysics(1000);
-    },
-    stop: async () => {
-      sim.stopPhysics();
-      await sim.stop();
-    },
-    config,
-    script,
-  };
+/** A simulated charger of the demo: its simulator, configuration entry, car and schedule. */
+interface DemoCharger extends SiteCharger {
+  sim: Simulated;
+  /** The `chargers` entry (port known after start). */
+  config(): Record<string, unknown>;
+  /** Banner text: what it simulates, what it does. */
+  what: string;
+  role: string;
 }
 
-function openevseDemo(): DemoDevice {
+function openevseDemo(): DemoCharger {
   const sim = new OpenEvseSimulator();
-  return simulated(
+  return {
+    id: 'demo-openevse',
     sim,
-    'charger',
-    () => ({
+    what: 'OpenEVSE (HTTP + WebSocket)',
+    role: 'mode solar, charges from the PV surplus; its car stays 10:42–19:00',
+    config: () => ({
       id: 'demo-openevse',
       name: 'Demo OpenEVSE',
       type: 'openevse',
@@ -70,16 +65,23 @@ function openevseDemo(): DemoDevice {
       // solar mode on the simulated PV curve, so a newcomer sees the engine act (`decision` in its state)
       mode: 'solar',
     }),
-    [[8, () => sim.plugIn({ evMaxCurrent: 32, batteryLevel: 41 }), 'a car was plugged into demo-openevse']],
-  );
+    powerW: () => sim.powerW(),
+    tick: (ms) => sim.tick(ms),
+    plugIn: () => sim.plugIn({ evMaxCurrent: 32, batteryLevel: 41 }),
+    unplug: () => sim.unplug(),
+    // the long visit: the whole sunny part of the day, so solar following shows
+    visits: [['10:42', '19:00']],
+  };
 }
 
-function technoveDemo(): DemoDevice {
+function technoveDemo(): DemoCharger {
   const sim = new TechnoveSimulator({ maxStationCurrent: 32, name: 'Demo TechnoVE' });
-  return simulated(
+  return {
+    id: 'demo-technove',
     sim,
-    'charger',
-    () => ({
+    what: 'TechnoVE (HTTP)',
+    role: 'mode smart, 2 kWh at once then the cheap night hours',
+    config: () => ({
       id: 'demo-technove',
       name: 'Demo TechnoVE',
       type: 'technove',
@@ -90,22 +92,26 @@ function technoveDemo(): DemoDevice {
       mode: 'smart',
       smart_charging: { deadline: '07:00', energy: 20, minimum_energy: 2 },
     }),
-    [
-      [
-        12,
-        () => sim.plugIn({ evMaxCurrent: 16 }),
-        'a car was plugged into demo-technove (auto-charge starts it)',
-      ],
+    powerW: () => sim.powerW(),
+    tick: (ms) => sim.tick(ms),
+    // a small car (10 A), so that the sun still leaves a surplus for demo-openevse
+    plugIn: () => sim.plugIn({ evMaxCurrent: 10 }),
+    unplug: () => sim.unplug(),
+    visits: [
+      ['11:00', '14:30'],
+      ['23:00', '02:30'],
     ],
-  );
+  };
 }
 
-function pulsatrixDemo(): DemoDevice {
+function pulsatrixDemo(): DemoCharger {
   const sim = new PulsatrixSimulator({ ownLimit: 32 });
-  return simulated(
+  return {
+    id: 'demo-pulsatrix',
     sim,
-    'charger',
-    () => ({
+    what: 'pulsatrix (REST + WebSocket)',
+    role: 'mode manual, a 1-phase car at up to 13 A',
+    config: () => ({
       id: 'demo-pulsatrix',
       name: 'Demo pulsatrix',
       type: 'pulsatrix',
@@ -114,17 +120,25 @@ function pulsatrixDemo(): DemoDevice {
       max_current: 16,
       phases: 3,
     }),
-    [[16, () => sim.plugIn(), 'a car was plugged into demo-pulsatrix']],
-  );
+    powerW: () => sim.device.power(),
+    tick: (ms) => sim.tick(ms),
+    plugIn: () => sim.plugIn({ evMaxCurrent: 13, evPhases: 1 }),
+    unplug: () => sim.unplug(),
+    visits: [
+      ['13:30', '16:00'],
+      ['22:00', '00:30'],
+    ],
+  };
 }
 
-function quasarDemo(): DemoDevice {
+function quasarDemo(): DemoCharger {
   const sim = new QuasarSimulator();
-  // plugged in with autostart on: it charges, so its state of charge is known and -10 (discharge) can be tried
-  return simulated(
+  return {
+    id: 'demo-quasar',
     sim,
-    'charger',
-    () => ({
+    what: 'Wallbox Quasar (Modbus TCP)',
+    role: 'mode load_follow, its car comes home at 20:00 and feeds the house',
+    config: () => ({
       id: 'demo-quasar',
       name: 'Demo Quasar',
       type: 'wallbox-quasar',
@@ -133,115 +147,62 @@ function quasarDemo(): DemoDevice {
       max_current: 32,
       max_discharge_current: 16,
       min_state_of_charge: 20,
+      // V2H: charges from export, discharges to hold the grid near site.load_follow_target
+      mode: 'load_follow',
     }),
-    [
-      [
-        20,
-        () => sim.plugIn({ soc: 55 }),
-        'a car was plugged into demo-quasar (try charge_current -10 to discharge)',
-      ],
-    ],
-  );
+    powerW: () => sim.powerW(),
+    tick: (ms) => sim.tick(ms),
+    plugIn: () => sim.plugIn({ soc: 70 }),
+    unplug: () => sim.unplug(),
+    visits: [['20:00', '07:30']],
+  };
 }
 
 /**
- * The demo house: a PV curve (a day compressed into 20 minutes, with passing clouds) on a Shelly
- * EM (Gen1) and the grid connection on a Shelly Pro EM (Gen2): grid = house + chargers − PV.
+ * The demo (README "Run it"): simulated devices speaking their real protocols on loopback, a
+ * simulated house whose meters follow a simulated summer day (a day in 10 minutes), and a bridge
+ * on the embedded broker (127.0.0.1:1883, or a free port when that one is taken).
  */
-function homeDemo(chargerPower: () => number): DemoDevice[] {
-  const pvMeter = new ShellyGen1Simulator();
-  const gridMeter = new ShellyGen2Simulator();
-  const started = Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  const step = () => {
-    const t = (Date.now() - started) / 1000;
-    const day = (t + 300) % 1200; // start in the morning
-    const sun = Math.max(0, Math.sin((Math.PI * day) / 1200)) ** 1.5;
-    const cloud = t % 90 < 20 ? 0.3 : 1;
-    const pv = Math.round(7000 * sun * cloud);
-    const house = Math.round(550 + 250 * Math.sin(t / 37) + (t % 240 < 30 ? 1800 : 0));
-    const grid = house + chargerPower() - pv;
-    pvMeter.setChannel(0, { power: pv, voltage: 231 });
-    gridMeter.setChannel(0, {
-      power: grid,
-      voltage: 231,
-      current: Math.round((Math.abs(grid) / 231) * 100) / 100,
-    });
-  };
-  const start = async (sim: ShellyGen1Simulator | ShellyGen2Simulator) => {
-    await sim.start();
-    sim.startPhysics(1000);
-    if (!timer) {
-      step();
-      timer = setInterval(step, 1000);
-      timer.unref();
-    }
-  };
-  const stop = async (sim: ShellyGen1Simulator | ShellyGen2Simulator) => {
-    if (timer) clearInterval(timer);
-    timer = undefined;
-    sim.stopPhysics();
-    await sim.stop();
-  };
-  return [
+export async function startDemo(logger: LoggerBundle, opts: DemoOptions = {}): Promise<Demo> {
+  const log = logger.log.child({ module: 'demo' });
+  const chargers = [openevseDemo(), technoveDemo(), pulsatrixDemo(), quasarDemo()];
+  const start = opts.clock?.now() ?? Date.now();
+  // the meters' clocks follow the bridge's, since their readings carry the device time
+  const pvMeter = new ShellyGen1Simulator({ time: start });
+  const gridMeter = new ShellyGen2Simulator({ time: start });
+  for (const c of chargers) await c.sim.start();
+  await pvMeter.start();
+  await gridMeter.start();
+  const meters = [
     {
-      kind: 'meter',
-      start: () => start(gridMeter),
-      stop: () => stop(gridMeter),
-      config: () => ({
-        id: 'demo-grid',
-        name: 'Demo grid',
-        role: 'grid',
-        type: 'shelly-gen2',
-        host: '127.0.0.1',
-        port: gridMeter.port,
-        channel: 'em1:0',
-        max_age: 30,
-      }),
-      script: [],
+      id: 'demo-grid',
+      name: 'Demo grid',
+      role: 'grid',
+      type: 'shelly-gen2',
+      host: '127.0.0.1',
+      port: gridMeter.port,
+      channel: 'em1:0',
+      max_age: 10,
     },
     {
-      kind: 'meter',
-      start: () => start(pvMeter),
-      stop: () => stop(pvMeter),
-      config: () => ({
-        id: 'demo-pv',
-        name: 'Demo PV',
-        role: 'pv',
-        type: 'shelly-em',
-        host: '127.0.0.1',
-        port: pvMeter.port,
-        channel: 0,
-      }),
-      script: [],
+      id: 'demo-pv',
+      name: 'Demo PV',
+      role: 'pv',
+      type: 'shelly-em',
+      host: '127.0.0.1',
+      port: pvMeter.port,
+      channel: 0,
     },
   ];
-}
-
-/**
- * The demo (README, Run it): simulated devices speaking their real protocols on loopback, and a
- * bridge on the embedded broker (127.0.0.1:1883, or a free port when that one is taken).
- */
-export async function startDemo(
-  logger: LoggerBundle,
-  opts: { brokerPort?: number; dataDir?: string } = {},
-): Promise<Demo> {
-  const log = logger.log.child({ module: 'demo' });
-  let bridgeRef: Bridge | undefined;
-  const chargerPower = () =>
-    (bridgeRef?.chargers ?? []).reduce(
-      (sum, c) => sum + (typeof c.current.power === 'number' ? c.current.power : 0),
-      0,
-    );
-  const devices = [openevseDemo(), technoveDemo(), pulsatrixDemo(), quasarDemo(), ...homeDemo(chargerPower)];
-  for (const d of devices) await d.start();
   const raw = {
     mqtt: { server: 'embedded', base_topic: 'evse2mqtt' },
     embedded_broker: { host: '127.0.0.1', port: opts.brokerPort ?? 1883 },
     data_dir: opts.dataDir ?? './data/demo',
     log: { level: logger.log.level },
-    chargers: devices.filter((d) => d.kind === 'charger').map((d) => d.config()),
-    meters: devices.filter((d) => d.kind === 'meter').map((d) => d.config()),
+    chargers: chargers.map((c) => c.config()),
+    meters,
+    // shorter than the defaults (10, 60, 180 s), so that the demo's clouds show within a minute
+    site: { interval: 5, enable_delay: 15, disable_delay: 30 },
     tariff: {
       currency: 'EUR',
       zones: [
@@ -254,36 +215,62 @@ export async function startDemo(
   };
   const result = validateConfig(raw, {});
   if (!result.config) throw new ConfigError(result.problems);
-  log.info(
-    { devices: [...raw.chargers, ...raw.meters].map((c) => `${c.id} (${c.type}) on 127.0.0.1:${c.port}`) },
-    'simulated devices listening',
-  );
-  const bridge = new Bridge({ config: result.config, logger, brokerPortFallback: true });
-  bridgeRef = bridge;
-  await bridge.start();
+  const site = new DemoSite({
+    chargers,
+    pvMeter,
+    gridMeter,
+    log,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
+  site.start();
+  const bridge = new Bridge({
+    config: result.config,
+    logger,
+    brokerPortFallback: true,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
+  const stopDevices = async () => {
+    site.stop();
+    for (const c of chargers) await c.sim.stop();
+    await pvMeter.stop();
+    await gridMeter.stop();
+  };
+  try {
+    await bridge.start();
+  } catch (e) {
+    await stopDevices();
+    throw e;
+  }
 
-  const timers = devices.flatMap((d) =>
-    d.script.map(([s, action, line]) =>
-      setTimeout(() => {
-        action();
-        log.info(`demo: ${line}`);
-      }, s * 1000),
-    ),
-  );
-  for (const t of timers) t.unref();
+  const device = (d: { id: string; sim?: Simulated; port?: number }, what: string, role: string) =>
+    ({ id: d.id, port: d.sim?.port ?? d.port ?? 0, what, role }) satisfies BannerDevice;
+  const banner = demoBanner({
+    brokerHost: result.config.embedded_broker.host,
+    brokerPort: bridge.broker?.port ?? result.config.embedded_broker.port,
+    baseTopic: result.config.mqtt.base_topic,
+    chargers: chargers.map((c) => device(c, c.what, c.role)),
+    meters: [
+      device(meters[0]!, 'Shelly Pro EM (HTTP RPC)', 'grid = house + chargers − PV (+ import, − export)'),
+      device(meters[1]!, 'Shelly EM (HTTP)', 'PV inverter'),
+    ],
+    day: `accelerated: a simulated summer day every ${Math.round(1440 / DEMO_PACE.minutesPerSecond / 60)} minutes, from ${clockText(DEMO_PACE.startMinute)} (sun ${clockText(SUNRISE)}–${clockText(SUNSET)}, clouds, meals); cars come and go`,
+  });
+  log.info(banner.join('\n'));
+
   void bridge.ready.then(() => {
-    const port = bridge.broker?.port ?? 1883;
     log.info(
-      `demo ready. Watch: mosquitto_sub -p ${port} -t 'evse2mqtt/#' -v   Try: mosquitto_pub -p ${port} -t evse2mqtt/demo-openevse/set/charge_current -m 10`,
+      'demo ready: the first car plugs in within seconds; a line every two simulated hours shows PV, house, chargers and grid',
     );
   });
 
   return {
     bridge,
+    site,
+    banner,
     stop: async () => {
-      for (const t of timers) clearTimeout(t);
+      site.stop();
       await bridge.stop({ exit: true });
-      for (const d of devices) await d.stop();
+      await stopDevices();
     },
   };
 }

@@ -88,6 +88,11 @@ export const rootSchema = {
       format: oneOf(['trace', 'debug', 'info', 'warn', 'error']),
       env: 'EVSE2MQTT_LOG_LEVEL',
     },
+    format: {
+      doc: 'auto (readable lines on a terminal, JSON lines otherwise) | pretty | json',
+      default: 'auto',
+      format: oneOf(['auto', 'pretty', 'json']),
+    },
   },
   chargers: { doc: 'Chargers', default: [] as unknown[], format: list },
   meters: { doc: 'Energy meters', default: [] as unknown[], format: list },

@@ -1,4 +1,4 @@
-import type { LogLevel } from '../core/logger.js';
+import type { LogFormat, LogLevel } from '../core/logger.js';
 import type { Mode, OnExit } from '../core/model.js';
 
 /** Validated configuration (docs/configuration.md), defaults applied. */
@@ -8,7 +8,7 @@ export interface Config {
   data_dir: string;
   homeassistant: { enabled: boolean; discovery_topic: string; status_topic: string };
   homie: { enabled: boolean; base_topic: string };
-  log: { level: LogLevel };
+  log: { level: LogLevel; format: LogFormat };
   chargers: ChargerConfig[];
   meters: MeterConfig[];
   site: SiteConfig;

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { type DestinationStream, type Level, type Logger, pino } from 'pino';
+import { prettyStream } from './log-pretty.js';
 
 /** Paths pino replaces with "[redacted]" wherever they appear in a log object. */
 export const REDACT_PATHS = [
@@ -20,6 +21,15 @@ export const REDACT_PATHS = [
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
+/** `log.format`: readable lines on a terminal (auto), always readable (pretty), or JSON lines (json). */
+export type LogFormat = 'auto' | 'pretty' | 'json';
+
+/** The format `format` means on an output that is (`isTty`) or is not a terminal. */
+export function resolveLogFormat(format: LogFormat, isTty: boolean): 'pretty' | 'json' {
+  if (format === 'auto') return isTty ? 'pretty' : 'json';
+  return format;
+}
+
 /** A warn/error log record as it goes out on `<base>/bridge/logging`. */
 export interface LogRecord {
   level: 'warn' | 'error';
@@ -36,8 +46,22 @@ export interface LoggerBundle {
   setLevel(level: LogLevel): void;
 }
 
-/** Creates the root pino logger: JSON lines on `dest` (stdout by default), secrets redacted. */
-export function createLogger(level: LogLevel, dest: DestinationStream = pino.destination(1)): LoggerBundle {
+/** How createLogger writes: JSON lines (default) or readable lines, in colour or not. */
+export interface LogOutput {
+  format?: 'pretty' | 'json';
+  /** Colours in readable lines; default true. */
+  colorize?: boolean;
+}
+
+/**
+ * Creates the root pino logger on `dest` (stdout by default): JSON lines, or readable lines with
+ * `output.format: 'pretty'`. Secrets are redacted before either format sees a record.
+ */
+export function createLogger(
+  level: LogLevel,
+  dest: DestinationStream = pino.destination(1),
+  output: LogOutput = {},
+): LoggerBundle {
   let sink: LogSink | undefined;
   const mqttStream = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -60,7 +84,10 @@ export function createLogger(level: LogLevel, dest: DestinationStream = pino.des
     },
   });
   const streams = pino.multistream([
-    { level: 'trace' as Level, stream: dest },
+    {
+      level: 'trace' as Level,
+      stream: output.format === 'pretty' ? prettyStream(dest, output.colorize ?? true) : dest,
+    },
     { level: 'warn' as Level, stream: mqttStream },
   ]);
   const log = pino(

@@ -91,6 +91,49 @@ describe('the process: signals and on_exit', () => {
     await rec.close().catch(() => {});
   }, 30_000);
 
+  it('logs JSON lines when stdout is not a terminal, and readable lines without colours with log.format: pretty', async () => {
+    /** The lines a run prints up to "bridge ready", with `log.format: <format>` and stdout a pipe. */
+    const lines = async (format: string): Promise<string[]> => {
+      const port = await freePort();
+      const file = path.join(dir, `log-${format}.yaml`);
+      writeFileSync(
+        file,
+        [
+          'mqtt: {server: embedded}',
+          `embedded_broker: {host: 127.0.0.1, port: ${port}}`,
+          `data_dir: ${dir}/data-log-${format}`,
+          `log: {format: ${format}}`,
+          '',
+        ].join('\n'),
+      );
+      const proc = spawn(process.execPath, [path.join(OUT, 'cli.js'), '--config', file], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`not ready: ${out}`)), 15_000);
+        proc.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('bridge ready')) {
+            clearTimeout(t);
+            resolve();
+          }
+        });
+      });
+      proc.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      return out.split('\n').filter((l) => l.length > 0);
+    };
+    const json = await lines('auto');
+    expect(JSON.parse(json[0]!)).toMatchObject({ level: 'info', msg: 'evse2mqtt starting' });
+    for (const l of json) expect(() => JSON.parse(l)).not.toThrow();
+    const pretty = await lines('pretty');
+    expect(pretty[0]).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: evse2mqtt starting \{"version":/);
+    expect(pretty.find((l) => l.includes('bridge ready'))).toMatch(/INFO: bridge: bridge ready/);
+    expect(pretty.join('\n')).not.toContain('\u001b[');
+  }, 60_000);
+
   it('exits at once on a second signal', async () => {
     const { file } = await configFile('release');
     const { proc, exited } = await run(file);

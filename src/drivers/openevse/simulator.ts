@@ -1,6 +1,4 @@
 import type http from 'node:http';
-import type { IncomingMessage } from 'node:http';
-import { type WebSocket, WebSocketServer } from 'ws';
 import {
   asJsonObject,
   basicAuthOk,
@@ -11,6 +9,8 @@ import {
 import { EVSE_STATES } from './mapping.js';
 import { ClaimTable, type ClaimTarget, claimsRequest, notAllowed, ok } from './sim-claims.js';
 import { type RapiHeld, rapiRequest } from './sim-rapi.js';
+import { configBody, statusBody } from './sim-status.js';
+import { StatusPush } from './sim-ws.js';
 import { CLIENT, type ClaimProperties, PRIORITY } from './wire.js';
 
 /** Options of the OpenEVSE simulator. */
@@ -30,16 +30,8 @@ export interface OpenEvseSimOptions {
   defaultActive?: boolean;
 }
 
-const STATUS_PUSH_KEYS = [
-  'state',
-  'status',
-  'vehicle',
-  'pilot',
-  'max_current',
-  'manual_override',
-  'flags',
-  'colour',
-];
+/** A, what a car draws under the pilot (a little less than offered). */
+const CAR_MARGIN_A = 0.15;
 
 /**
  * An OpenEVSE WiFi gateway on a real socket: the HTTP API (status, config, override, claims, RAPI)
@@ -48,13 +40,12 @@ const STATUS_PUSH_KEYS = [
  */
 export class OpenEvseSimulator extends HttpSimulator {
   readonly firmware: 'v5' | 'v2';
-  private readonly user?: string;
-  private readonly password?: string;
+  readonly user?: string;
+  readonly password?: string;
   /** The v5 claims (sim-claims.ts). */
   readonly claims = new ClaimTable();
-  private wss?: WebSocketServer;
-  private readonly clients = new Set<WebSocket>();
-  private lastPushed: Record<string, unknown> = {};
+  /** The `/ws` push (sim-ws.ts). */
+  private readonly push = new StatusPush(() => this.computeStatus());
 
   // device state
   maxCurrentSoft: number;
@@ -74,7 +65,8 @@ export class OpenEvseSimulator extends HttpSimulator {
   sessionWh = 0;
   totalKwh = 1234.5;
   sessionSeconds = 0;
-  private configVersion = 1;
+  /** Bumped by each change of the configuration. */
+  configVersion = 1;
   /** What RAPI commands set (firmware without claims; sim-rapi.ts). */
   readonly rapi: RapiHeld = { state: 'active', pilot: 16 };
 
@@ -144,9 +136,8 @@ export class OpenEvseSimulator extends HttpSimulator {
 
   /** Advances the physics by `ms`: energy and session time accumulate while charging. */
   override tick(ms: number): void {
-    const s = this.computeStatus();
-    if (s.state === 3) {
-      const watts = s.power as number;
+    if (this.evseState() === 3) {
+      const watts = this.powerW();
       this.sessionWh += (watts * ms) / 3_600_000;
       this.totalKwh += (watts * ms) / 3_600_000_000;
       this.sessionSeconds += ms / 1000;
@@ -187,108 +178,34 @@ export class OpenEvseSimulator extends HttpSimulator {
     return this.firmware === 'v2' ? this.rapi.state === 'active' : this.target().props.state === 'active';
   }
 
-  /** The full GET /status object. */
-  computeStatus(): Record<string, unknown> {
-    const active = this.isActive();
-    const pilot = this.pilot();
-    let state: number;
-    if (this.fault !== null) state = this.fault;
-    else if (!active) state = this.firmware === 'v2' && this.rapi.state === 'disabled' ? 255 : 254;
-    else if (!this.vehicle) state = 1;
-    else state = this.evDemand ? 3 : 2;
-    const charging = state === 3;
-    // a car draws a little under the advertised pilot
-    const amps = charging ? Math.max(0, Math.min(pilot, this.evMaxCurrent) - 0.15) : 0;
-    const ampMilli = Math.round(amps * 1000);
-    const power = Math.round((ampMilli / 1000) * this.voltage * (this.threePhase ? 3 : 1) * 10) / 10;
-    const flags = (this.vehicle ? 0x0100 : 0) | (charging ? 0x0040 : 0);
-    const colour =
-      this.fault !== null ? 1 : charging ? 6 : !active ? (this.vehicle ? 6 : 5) : this.vehicle ? 3 : 2;
-    const override = this.claims.get(CLIENT.manual);
-    const status: Record<string, unknown> = {
-      mode: 'STA',
-      wifi_client_connected: 1,
-      net_connected: 1,
-      ipaddress: this.host,
-      srssi: -58,
-      rapi_connected: 1,
-      evse_connected: 1,
-      amp: ampMilli,
-      voltage: this.voltage,
-      power,
-      pilot,
-      max_current: this.maxCurrentSoft,
-      temp: 312,
-      temp_max: 355,
-      temp1: false,
-      temp2: 312,
-      temp3: false,
-      state,
-      status: active ? 'active' : 'disabled',
-      flags,
-      vehicle: this.vehicle ? 1 : 0,
-      colour,
-      manual_override: override ? 1 : 0,
-      divertmode: 1,
-      elapsed: Math.round(this.sessionSeconds),
-      session_elapsed: Math.round(this.sessionSeconds),
-      session_energy: Math.round(this.sessionWh * 100) / 100,
-      wattsec: Math.round(this.sessionWh * 3600),
-      total_energy: Math.round(this.totalKwh * 1000) / 1000,
-      watthour: Math.round(this.totalKwh * 1000),
-      gfcicount: 0,
-      nogndcount: 0,
-      stuckcount: 0,
-      service_level: 2,
-      limit: false,
-      ota_update: 0,
-      config_version: this.configVersion,
-      claims_version: this.claims.claimsVersion,
-      override_version: this.claims.overrideVersion,
-      schedule_version: 1,
-      schedule_plan_version: 1,
-      limit_version: 0,
-      time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-      offset: '+0000',
-    };
-    if (this.batteryLevel !== undefined) status.battery_level = this.batteryLevel;
-    if (this.firmware === 'v2') {
-      // ESP8266 2.x: no `status`, `power`, `max_current`, version counters
-      for (const k of [
-        'status',
-        'power',
-        'max_current',
-        'config_version',
-        'claims_version',
-        'override_version',
-        'limit',
-      ]) {
-        delete status[k];
-      }
-    }
-    return status;
+  /** J1772 / controller state code: the fault, 254/255 disabled, 1 A, 2 B (no demand), 3 C. */
+  evseState(): number {
+    if (this.fault !== null) return this.fault;
+    if (!this.isActive()) return this.firmware === 'v2' && this.rapi.state === 'disabled' ? 255 : 254;
+    if (!this.vehicle) return 1;
+    return this.evDemand ? 3 : 2;
   }
 
-  /** The full GET /config object (passwords masked, as the firmware does). */
+  /** Current the car draws, A: a little under the pilot or its own maximum, while charging (state 3). */
+  drawnAmps(): number {
+    if (this.evseState() !== 3) return 0;
+    return Math.max(0, Math.min(this.pilot(), this.evMaxCurrent) - CAR_MARGIN_A);
+  }
+
+  /** AC power the car draws, W to 0.1 W, from the current in mA as the status reports it (3 phases on a three-phase unit). */
+  powerW(): number {
+    const amps = Math.round(this.drawnAmps() * 1000) / 1000;
+    return Math.round(amps * this.voltage * (this.threePhase ? 3 : 1) * 10) / 10;
+  }
+
+  /** The full GET /status object (sim-status.ts). */
+  computeStatus(): Record<string, unknown> {
+    return statusBody(this);
+  }
+
+  /** The full GET /config object (sim-status.ts). */
   computeConfig(): Record<string, unknown> {
-    return {
-      firmware: '7.1.3',
-      protocol: '-',
-      version: this.firmware === 'v2' ? '2.9.1' : 'v5.1.2',
-      buildenv: 'openevse_wifi_v1',
-      wifi_serial: '020000000001',
-      max_current_soft: this.maxCurrentSoft,
-      min_current_hard: this.minCurrentHard,
-      max_current_hard: this.maxCurrentHard,
-      service: 2,
-      is_threephase: this.threePhase,
-      default_state: this.defaultActive,
-      pause_uses_disabled: false,
-      hostname: 'openevse-sim',
-      www_username: this.user ?? '',
-      www_password: this.password ? '_DUMMY_PASSWORD' : '',
-      config_version: this.configVersion,
-    };
+    return configBody(this);
   }
 
   // ---- HTTP API ----------------------------------------------------------------------------
@@ -344,63 +261,21 @@ export class OpenEvseSimulator extends HttpSimulator {
   // ---- WebSocket ------------------------------------------------------------------------------
 
   protected override attach(server: http.Server): void {
-    const wss = new WebSocketServer({ noServer: true });
-    this.wss = wss;
-    server.on('upgrade', (req: IncomingMessage, socket, head) => {
-      if (!req.url?.startsWith('/ws')) {
-        socket.destroy();
-        return;
-      }
-      // the firmware registers /ws without the auth pre-check (README.md beside this file, Protocol notes)
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        this.clients.add(ws);
-        ws.on('close', () => this.clients.delete(ws));
-        ws.on('error', () => ws.terminate());
-        ws.on('message', (data) => {
-          try {
-            const msg = JSON.parse(data.toString()) as Record<string, unknown>;
-            if ('ping' in msg) ws.send(JSON.stringify({ pong: 1 }));
-          } catch {
-            /* the firmware ignores what it cannot parse */
-          }
-        });
-        const full = this.computeStatus();
-        this.lastPushed = full;
-        ws.send(JSON.stringify(full));
-      });
-    });
+    this.push.attach(server);
   }
 
   protected override detach(): void {
-    for (const ws of this.clients) ws.terminate();
-    this.clients.clear();
-    this.wss?.close();
-    this.wss = undefined;
+    this.push.detach();
   }
 
   /** Number of open /ws clients. */
   get wsClients(): number {
-    return this.clients.size;
+    return this.push.size;
   }
 
   /** Pushes the keys that changed since the last push (a partial object, as the firmware does). */
   changed(periodic = false): void {
-    if (this.clients.size === 0) {
-      this.lastPushed = this.computeStatus();
-      return;
-    }
-    const now = this.computeStatus();
-    const frame: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(now)) {
-      if (k === 'time') continue;
-      if (this.lastPushed[k] !== v) frame[k] = v;
-    }
-    // a state change carries the whole state group, as the controller's $AT event does
-    if (STATUS_PUSH_KEYS.some((k) => k in frame)) for (const k of STATUS_PUSH_KEYS) frame[k] = now[k];
-    this.lastPushed = now;
-    if (Object.keys(frame).length === 0 || (periodic && now.state !== 3 && !('state' in frame))) return;
-    const text = JSON.stringify(frame);
-    for (const ws of this.clients) ws.send(text);
+    this.push.changed(periodic);
   }
 }
 

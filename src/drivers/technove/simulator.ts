@@ -162,6 +162,11 @@ export class TechnoveSimulator extends HttpSimulator {
     return Math.max(0, Math.min(this.maxCurrent, this.evMaxCurrent) - CAR_MARGIN_A);
   }
 
+  /** AC power the car draws now, W. */
+  powerW(): number {
+    return this.voltageOut * this.drawnCurrent();
+  }
+
   /** The full GET /station/get/info object. */
   computeInfo(): Record<string, unknown> {
     return {
