@@ -240,7 +240,7 @@ describe('smart charging with the OpenEVSE simulator and a fake clock', () => {
     });
     expect(cfg('text', 'deadline')).toMatchObject({
       command_topic: 'evse2mqtt/garage/set',
-      pattern: '^\\d{2}:\\d{2}$',
+      pattern: '^(\\d{2}:\\d{2})?$', // empty while there is no policy
     });
     expect(cfg('number', 'energy')).toMatchObject({
       unit_of_measurement: 'kWh',
