@@ -22,5 +22,4 @@ export function homieProperty(key: string): string {
 /** Product facts used in discovery and bridge/info. */
 export const PRODUCT = {
   name: 'evse2mqtt',
-  supportUrl: 'https://github.com/evse2mqtt/evse2mqtt',
 };

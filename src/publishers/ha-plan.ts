@@ -3,6 +3,9 @@ import type { HaComponent } from '../core/entities.js';
 import { MAX_POLICY_ENERGY } from '../core/smart-policy.js';
 import { CONSIDERATIONS, PLAN_STATES } from '../engine/smart-types.js';
 
+/** The deadline text's pattern: "HH:MM", or empty while the charger has no policy. */
+export const DEADLINE_PATTERN = '^(\\d{2}:\\d{2})?$';
+
 /**
  * The smart-charging plan's entities (docs/mqtt-api.md): state, one binary_sensor per consideration,
  * next start, estimated cost, and the policy (deadline text, energy numbers) written as
@@ -53,11 +56,13 @@ export function planEntities(
       config: {
         name: 'Deadline',
         state_topic: stateTopic,
-        value_template: '{{ value_json.policy.deadline }}',
+        // no policy (`policy: null`): an empty text, not None; HA's MQTT text keeps the rendered
+        // string as its state and rejects one that breaks pattern or length, so '' must be allowed
+        value_template: `{{ value_json.policy.deadline if value_json.policy else '' }}`,
         command_topic: set,
         command_template: '{"smart_charging":{"deadline":"{{ value }}"}}',
-        pattern: '^\\d{2}:\\d{2}$',
-        min: 5,
+        pattern: DEADLINE_PATTERN,
+        min: 0,
         max: 5,
         entity_category: 'config',
       },
@@ -68,7 +73,7 @@ export function planEntities(
       config: {
         name: k === 'energy' ? 'Energy to add' : 'Minimum energy',
         state_topic: stateTopic,
-        value_template: `{{ value_json.policy.${k} }}`,
+        value_template: `{{ value_json.policy.${k} if value_json.policy else None }}`,
         command_topic: set,
         command_template: `{"smart_charging":{"${k}":{{ value }}}}`,
         min: 0,

@@ -4,7 +4,7 @@ import type { Config } from '../config/types.js';
 import type { DeviceView } from '../core/device.js';
 import type { ChargerContext, EntityDef, HaComponent } from '../core/entities.js';
 import { haInstance, PRODUCT } from '../core/naming.js';
-import { VERSION } from '../core/version.js';
+import { HOMEPAGE, VERSION } from '../core/version.js';
 import { json, type PublisherContext } from './context.js';
 import { planEntities } from './ha-plan.js';
 
@@ -131,8 +131,9 @@ function entityStem(base: string, id: string): string {
   return base === 'evse2mqtt' ? id : `${haInstance(base)}_${id}`;
 }
 
+/** `origin`: `support_url` only when package.json has a `homepage` (never an invented address). */
 function origin(): Record<string, string> {
-  return { name: PRODUCT.name, sw_version: VERSION, support_url: PRODUCT.supportUrl };
+  return { name: PRODUCT.name, sw_version: VERSION, ...(HOMEPAGE ? { support_url: HOMEPAGE } : {}) };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the entity's context is the device's own
@@ -148,7 +149,11 @@ function shape(e: EntityDef<any>, component: HaComponent, d: DeviceView): Record
     case 'number': {
       const r = e.range?.(d.ctx);
       return {
-        value_template: `{{ value_json.${key} }}`,
+        // a value outside the range (a device adopted above max_current; `error` says why) is
+        // unknown: HA's number entity refuses it with an error at every message
+        value_template: r
+          ? `{{ value_json.${key} if value_json.${key} is number and value_json.${key} >= ${r.min} and value_json.${key} <= ${r.max} else None }}`
+          : `{{ value_json.${key} }}`,
         ...(r ? { min: r.min, max: r.max, step: r.step } : {}),
         mode: 'box',
         ...(e.unit ? { unit_of_measurement: e.unit } : {}),

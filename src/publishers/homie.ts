@@ -6,6 +6,7 @@ import type { CommandResult } from '../core/set-command.js';
 import { VERSION } from '../core/version.js';
 import { MqttConnection } from '../mqtt/connection.js';
 import type { PublisherContext } from './context.js';
+import { type DecisionProperty, decisionProperties } from './homie-decision.js';
 import { type PlanProperty, planProperties } from './homie-plan.js';
 
 /** Homie 4 datatypes. */
@@ -82,6 +83,8 @@ export class HomieDevice {
   private readonly sent = new Map<string, string>();
   /** The `plan` node's properties, for chargers that can run smart plans. */
   private readonly plan: PlanProperty[] | null;
+  /** The `decision` node's properties, for chargers (why the engine does what it does). */
+  private readonly decision: DecisionProperty[] | null;
 
   constructor(
     private readonly ctx: PublisherContext,
@@ -97,6 +100,8 @@ export class HomieDevice {
       device.kind === 'charger' && (device.ctx as ChargerContext).modes.includes('smart')
         ? planProperties(cfg.tariff?.currency ?? null)
         : null;
+    this.decision =
+      device.kind === 'charger' ? decisionProperties((device.ctx as ChargerContext).modes) : null;
     this.conn = new MqttConnection({
       ...ctx.conn.sibling,
       clientId: `${cfg.mqtt.client_id}-${index}`,
@@ -162,7 +167,10 @@ export class HomieDevice {
       ['$name', d.name],
       ['$extensions', ''],
       ['$implementation', implementation(this.ctx.cfg.mqtt.base_topic)],
-      ['$nodes', this.plan ? `${this.node.id},plan` : this.node.id],
+      [
+        '$nodes',
+        [this.node.id, ...(this.plan ? ['plan'] : []), ...(this.decision ? ['decision'] : [])].join(','),
+      ],
       [`${this.node.id}/$name`, this.node.name],
       [`${this.node.id}/$type`, this.node.type],
       [`${this.node.id}/$properties`, d.entities.map((e) => homieProperty(e.key)).join(',')],
@@ -176,6 +184,12 @@ export class HomieDevice {
       attrs.push(['plan/$properties', this.plan.map((p) => p.id).join(',')]);
       for (const p of this.plan)
         for (const [k, v] of Object.entries(p.attrs)) attrs.push([`plan/${p.id}/${k}`, v]);
+    }
+    if (this.decision) {
+      attrs.push(['decision/$name', 'Decision'], ['decision/$type', 'Smart-charging decision']);
+      attrs.push(['decision/$properties', this.decision.map((p) => p.id).join(',')]);
+      for (const p of this.decision)
+        for (const [k, v] of Object.entries(p.attrs)) attrs.push([`decision/${p.id}/${k}`, v]);
     }
     // ten at a time: a thousand devices announcing ~100 attributes each at once queued ~100 000
     // messages in the embedded broker, whose queue then drained recursively until the stack
@@ -203,6 +217,15 @@ export class HomieDevice {
       if (!keys.includes(e.key)) continue;
       const v = homieValue(homieDatatype(e, d.ctx), state[e.key]);
       const topic = `${this.node.id}/${homieProperty(e.key)}`;
+      if (this.sent.get(topic) === v) continue;
+      this.sent.set(topic, v);
+      jobs.push(this.pub(topic, v));
+    }
+    // the decision node, from the state's `decision` (which may also have disappeared)
+    const decision = state.decision as Readonly<Record<string, unknown>> | undefined;
+    for (const p of this.decision ?? []) {
+      const topic = `decision/${p.id}`;
+      const v = p.value(decision);
       if (this.sent.get(topic) === v) continue;
       this.sent.set(topic, v);
       jobs.push(this.pub(topic, v));

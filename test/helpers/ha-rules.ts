@@ -1,3 +1,4 @@
+import { renderJinja } from './jinja.js';
 import type { Msg } from './recorder.js';
 
 /**
@@ -86,29 +87,14 @@ const ORIGIN_KEYS = new Set(['name', 'sw_version', 'support_url', 'sw', 'url']);
 
 type Config = Record<string, unknown>;
 
-/** Renders the two template shapes the bridge uses, as HA's Jinja would. */
-export function renderTemplate(template: string, payload: string): string | undefined {
-  let value: Record<string, unknown>;
+/** A template rendered strictly (see jinja.ts); the error text when it fails. */
+function render(template: unknown, payload: string): { text: string } | { error: string } {
+  if (typeof template !== 'string') return { text: payload };
   try {
-    value = JSON.parse(payload) as Record<string, unknown>;
-  } catch {
-    return undefined;
+    return { text: renderJinja(template, payload) };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
   }
-  const onOff = /^\{\{ 'ON' if value_json\.(\w+) else 'OFF' \}\}$/.exec(template);
-  if (onOff) return value[onOff[1]!] ? 'ON' : 'OFF';
-  const plain = /^\{\{ value_json\.(\w+) \}\}$/.exec(template);
-  if (plain) {
-    const v = value[plain[1]!];
-    if (v === null || v === undefined) return 'None';
-    if (typeof v === 'boolean') return v ? 'True' : 'False';
-    return String(v);
-  }
-  return undefined;
-}
-
-function templateKey(template: unknown): string | undefined {
-  if (typeof template !== 'string') return undefined;
-  return /value_json\.(\w+)/.exec(template)?.[1];
 }
 
 /** Checks every retained discovery config in `messages`; `prefix` is the discovery prefix. */
@@ -206,13 +192,6 @@ export function checkHaDiscovery(messages: readonly Msg[], prefix = 'homeassista
       const t = String(a.topic);
       const msg = lastRetained.get(t);
       if (!msg) err(topic, 10, `availability topic ${t} has no retained message`);
-      else {
-        const v =
-          typeof a.value_template === 'string' ? renderTemplate(a.value_template, msg.payload) : msg.payload;
-        const on = (a.payload_available as string | undefined) ?? 'online';
-        const off = (a.payload_not_available as string | undefined) ?? 'offline';
-        if (v !== on && v !== off) err(topic, 10, `availability ${t} renders ${String(v)}`);
-      }
     }
     // 11–13
     const cls = c.device_class as string | undefined;
@@ -263,61 +242,120 @@ export function checkHaDiscovery(messages: readonly Msg[], prefix = 'homeassista
         if (m.topic === c.command_topic && m.retain)
           err(topic, 17, `command topic ${m.topic} published retained`);
     }
-    // 18 + published values within options/ranges (12, 15, 16)
-    for (const [tk, templKey] of [
-      ['state_topic', 'value_template'],
-      ['json_attributes_topic', null],
-    ] as const) {
-      const t = c[tk];
-      if (typeof t !== 'string') continue;
-      const states = messages.filter((m) => m.topic === t && m.payload !== '');
-      if (states.length === 0) {
-        err(topic, 18, `${tk} ${t} never published`);
-        continue;
-      }
-      if (!templKey) continue;
-      const key = templateKey(c[templKey]);
-      for (const s of states) {
-        if (key) {
-          let obj: Record<string, unknown> | undefined;
-          try {
-            obj = JSON.parse(s.payload) as Record<string, unknown>;
-          } catch {
-            obj = undefined;
-          }
-          if (!obj || !(key in obj)) {
-            err(topic, 18, `state payload on ${t} lacks ${key}`);
-            break;
-          }
-        }
-        const rendered =
-          typeof c[templKey] === 'string' ? renderTemplate(c[templKey] as string, s.payload) : s.payload;
-        if (rendered === undefined || rendered === 'None') continue;
-        if (
-          (cls === 'enum' || component === 'select') &&
-          Array.isArray(c.options) &&
-          !c.options.includes(rendered)
-        ) {
-          err(topic, component === 'select' ? 16 : 12, `state ${rendered} not in options`);
-          break;
-        }
-        if (component === 'number') {
-          const n = Number(rendered);
-          if (Number.isFinite(n) && (n < Number(c.min ?? 1) || n > Number(c.max ?? 100))) {
-            err(topic, 15, `state ${n} outside [${String(c.min)}, ${String(c.max)}]`);
-            break;
-          }
-        }
-        if (
-          (component === 'binary_sensor' || component === 'switch') &&
-          rendered !== (c.payload_on ?? 'ON') &&
-          rendered !== (c.payload_off ?? 'OFF')
-        ) {
-          err(topic, 18, `state ${rendered} is neither payload_on nor payload_off`);
-          break;
-        }
+    // 10, 12, 15, 16, 18: every template renders for every payload on its topic, into a state HA takes
+    for (const e of checkEntityStates(c, component, messages)) errors.push(`${e.rule} ${topic}: ${e.text}`);
+  }
+  return errors;
+}
+
+/** A template or state problem of one discovery config. */
+export interface StateProblem {
+  rule: string;
+  text: string;
+}
+
+/**
+ * Renders every template of one discovery config (availability, value, json attributes) strictly,
+ * as HA's Jinja does with undefined being an error, against every payload in `messages` on the
+ * topic it reads, and checks what HA would do with the result. `rendered` counts the renders.
+ */
+export function checkEntityStates(
+  c: Config,
+  component: string,
+  messages: readonly Msg[],
+  rendered = { count: 0 },
+): StateProblem[] {
+  const out: StateProblem[] = [];
+  const err = (rule: number, text: string) => out.push({ rule: `[6A.${rule}]`, text });
+  const payloads = (t: string) => messages.filter((m) => m.topic === t && m.payload !== '');
+  for (const a of (c.availability as Array<Record<string, unknown>> | undefined) ?? []) {
+    const on = (a.payload_available as string | undefined) ?? 'online';
+    const off = (a.payload_not_available as string | undefined) ?? 'offline';
+    for (const m of payloads(String(a.topic))) {
+      rendered.count += 1;
+      const r = render(a.value_template, m.payload);
+      const bad =
+        'error' in r
+          ? `template fails: ${r.error}`
+          : r.text !== on && r.text !== off
+            ? `renders ${r.text}`
+            : null;
+      if (bad) {
+        err(10, `availability ${String(a.topic)} ${bad}`);
+        break;
       }
     }
   }
-  return errors;
+  for (const [tk, templKey] of [
+    ['state_topic', 'value_template'],
+    ['json_attributes_topic', 'json_attributes_template'],
+  ] as const) {
+    const t = c[tk];
+    if (typeof t !== 'string') continue;
+    const states = payloads(t);
+    if (states.length === 0) {
+      err(18, `${tk} ${t} never published`);
+      continue;
+    }
+    for (const s of states) {
+      rendered.count += 1;
+      const r = render(c[templKey], s.payload);
+      if ('error' in r) {
+        err(18, `${templKey} fails: ${r.error}`);
+        break;
+      }
+      const why = tk === 'state_topic' ? stateProblem(component, c, r.text) : null;
+      if (why) {
+        err(
+          STATE_RULE[component] ?? 18,
+          `state ${JSON.stringify(r.text)} from ${s.payload.slice(0, 80)}: ${why}`,
+        );
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** The rule a bad state breaks, per component. */
+const STATE_RULE: Record<string, number> = { number: 15, select: 16, sensor: 12 };
+
+/**
+ * Why HA would refuse or misread a rendered state, or null when it takes it. `None` is unknown for
+ * every platform but `text`: HA's MQTT text keeps the string, whose pattern and length it checks.
+ */
+function stateProblem(component: string, c: Config, state: string): string | null {
+  if (component === 'text') {
+    const min = Number(c.min ?? 0);
+    const max = Number(c.max ?? 255);
+    if (state.length < min || state.length > max) return `length ${state.length} outside [${min}, ${max}]`;
+    if (typeof c.pattern === 'string') {
+      const m = new RegExp(c.pattern).exec(state);
+      if (m?.index !== 0) return `does not match ${c.pattern}`;
+    }
+    return null;
+  }
+  if (state === 'None') return null;
+  if (component === 'binary_sensor' || component === 'switch')
+    return state === (c.payload_on ?? 'ON') || state === (c.payload_off ?? 'OFF')
+      ? null
+      : 'neither payload_on nor payload_off';
+  if ((c.device_class === 'enum' || component === 'select') && Array.isArray(c.options))
+    return c.options.includes(state) ? null : 'not in options';
+  if (component === 'number') {
+    const n = Number(state);
+    if (state.trim() === '' || !Number.isFinite(n)) return 'not a number';
+    if (n < Number(c.min ?? 1) || n > Number(c.max ?? 100))
+      return `outside [${String(c.min)}, ${String(c.max)}]`;
+    return null;
+  }
+  if (component === 'sensor') {
+    if (c.device_class === 'timestamp')
+      return /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(state)
+        ? null
+        : 'not an ISO 8601 time with offset';
+    const numeric = c.unit_of_measurement !== undefined || c.state_class !== undefined;
+    if (numeric && (state.trim() === '' || !Number.isFinite(Number(state)))) return 'not numeric';
+  }
+  return null;
 }

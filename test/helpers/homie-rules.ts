@@ -84,24 +84,15 @@ export function checkHomieDevice(messages: readonly Msg[], dev: string, root = '
         const v = at(a);
         if (v !== undefined && v !== 'true' && v !== 'false') err(7, `${node}/${p}/${a} = ${v}`);
       }
-      const value = get(`${node}/${p}`);
-      if (value === undefined) continue;
-      const bad = (why: string) => err(8, `${node}/${p} value ${JSON.stringify(value)}: ${why}`);
-      if (dt === 'integer' && !/^-?\d+$/.test(value)) bad('not an integer');
-      else if (
-        dt === 'float' &&
-        (!/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(value) || !Number.isFinite(Number(value)))
-      )
-        bad('not a float');
-      else if (dt === 'boolean' && value !== 'true' && value !== 'false') bad('not a boolean');
-      else if (dt === 'enum' && options && !options.includes(value)) bad('not in the enum format');
-      else if (dt === 'datetime' && Number.isNaN(Date.parse(value))) bad('not ISO 8601');
-      if (
-        range &&
-        (dt === 'integer' || dt === 'float') &&
-        (Number(value) < range[0] || Number(value) > range[1])
-      )
-        bad(`outside ${range[0]}:${range[1]}`);
+      // 8: the value held now, and every value ever published on the property (a transient bad
+      // one reached openHAB too)
+      const topic = `${prefix}${node}/${p}`;
+      const values = [get(`${node}/${p}`), ...mine.filter((m) => m.topic === topic).map((m) => m.payload)];
+      for (const value of new Set(values)) {
+        if (value === undefined || value === '') continue; // zero-length: no value (deleted)
+        const why = valueProblem(dt, value, options, range);
+        if (why) err(8, `${node}/${p} value ${JSON.stringify(value)}: ${why}`);
+      }
     }
   }
   // 11, 12: within each announcement, init comes first, ready last, no attribute after ready
@@ -124,4 +115,22 @@ export function checkHomieDevice(messages: readonly Msg[], dev: string, root = '
   }
   if (!stateMsgs.some((s) => s.payload === 'ready' || s.payload === 'alert')) err(11, 'never reached ready');
   return errors;
+}
+
+/** Why a non-empty property value does not parse per its datatype and format, or null. */
+function valueProblem(
+  dt: string,
+  value: string,
+  options: string[] | undefined,
+  range: [number, number] | undefined,
+): string | null {
+  if (dt === 'integer' && !/^-?\d+$/.test(value)) return 'not an integer';
+  if (dt === 'float' && (!/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(value) || !Number.isFinite(Number(value))))
+    return 'not a float';
+  if (dt === 'boolean' && value !== 'true' && value !== 'false') return 'not a boolean';
+  if (dt === 'enum' && options && !options.includes(value)) return 'not in the enum format';
+  if (dt === 'datetime' && Number.isNaN(Date.parse(value))) return 'not ISO 8601';
+  if (range && (dt === 'integer' || dt === 'float') && (Number(value) < range[0] || Number(value) > range[1]))
+    return `outside ${range[0]}:${range[1]}`;
+  return null;
 }

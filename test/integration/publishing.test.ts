@@ -53,7 +53,9 @@ describe('Home Assistant discovery and Homie, from the catalog', () => {
       default_entity_id: 'number.garage_charge_current',
       command_topic: 'evse2mqtt/garage/set/charge_current',
       state_topic: 'evse2mqtt/garage',
-      value_template: '{{ value_json.charge_current }}',
+      // outside the range (a device adopted above max_current) it is unknown, not refused by HA
+      value_template:
+        '{{ value_json.charge_current if value_json.charge_current is number and value_json.charge_current >= 6 and value_json.charge_current <= 16 else None }}',
       min: 6,
       max: 16,
       step: 1,
