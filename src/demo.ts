@@ -224,7 +224,7 @@ function homeDemo(chargerPower: () => number): DemoDevice[] {
  */
 export async function startDemo(
   logger: LoggerBundle,
-  opts: { brokerPort?: number; dataDir?: string } = {},
+  opts: { brokerPort?: number; dataDir?: string; frontendPort?: number } = {},
 ): Promise<Demo> {
   const log = logger.log.child({ module: 'demo' });
   let bridgeRef: Bridge | undefined;
@@ -240,6 +240,7 @@ export async function startDemo(
     embedded_broker: { host: '127.0.0.1', port: opts.brokerPort ?? 1883 },
     data_dir: opts.dataDir ?? './data/demo',
     log: { level: logger.log.level },
+    frontend: { port: opts.frontendPort ?? 8090 },
     chargers: devices.filter((d) => d.kind === 'charger').map((d) => d.config()),
     meters: devices.filter((d) => d.kind === 'meter').map((d) => d.config()),
     tariff: {
@@ -258,7 +259,12 @@ export async function startDemo(
     { devices: [...raw.chargers, ...raw.meters].map((c) => `${c.id} (${c.type}) on 127.0.0.1:${c.port}`) },
     'simulated devices listening',
   );
-  const bridge = new Bridge({ config: result.config, logger, brokerPortFallback: true });
+  const bridge = new Bridge({
+    config: result.config,
+    logger,
+    brokerPortFallback: true,
+    frontendPortFallback: true,
+  });
   bridgeRef = bridge;
   await bridge.start();
 
@@ -274,7 +280,7 @@ export async function startDemo(
   void bridge.ready.then(() => {
     const port = bridge.broker?.port ?? 1883;
     log.info(
-      `demo ready. Watch: mosquitto_sub -p ${port} -t 'evse2mqtt/#' -v   Try: mosquitto_pub -p ${port} -t evse2mqtt/demo-openevse/set/charge_current -m 10`,
+      `demo ready. ${bridge.frontend ? `Open ${bridge.frontend.localUrl} in a browser. ` : ''}Watch: mosquitto_sub -p ${port} -t 'evse2mqtt/#' -v   Try: mosquitto_pub -p ${port} -t evse2mqtt/demo-openevse/set/charge_current -m 10`,
     );
   });
 
