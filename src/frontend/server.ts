@@ -168,11 +168,11 @@ export class FrontendServer {
       return plain(res, 200, 'logged out');
     }
     if (method !== 'GET' && method !== 'HEAD') return plain(res, 405, 'method not allowed');
-    if (rel === 'auth')
-      return plain(
-        res,
-        ...((this.authorised(req, url) ? [200, 'ok'] : [401, 'login needed']) as [number, string]),
-      );
+    if (rel === 'auth') {
+      // "open": no token needed here; "session": logged in (the page offers a log-out)
+      if (!this.authorised(req, url)) return plain(res, 401, 'login needed');
+      return plain(res, 200, this.cfg.auth_token && !fromSupervisor(req) ? 'session' : 'open');
+    }
     if (rel === '' && url.searchParams.has('token') && this.cfg.auth_token) {
       // a bookmarked ?token= logs in like the form, and leaves the address at once
       const given = url.searchParams.get('token') ?? '';

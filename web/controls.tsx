@@ -1,0 +1,124 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { DeviceEntry } from './store';
+
+const AUTOMATIC = new Set(['off', 'fast', 'solar', 'min_solar', 'smart', 'load_follow']);
+
+/** The mode radio group ("Mode"): the modes the charger's type offers, unusable ones disabled with the bridge's reason. */
+export function ModeGroup(props: {
+  d: DeviceEntry;
+  mode: unknown;
+  disabled: boolean;
+  onPick: (mode: string) => void;
+}) {
+  const { d } = props;
+  const modes = d.modes ?? [];
+  const label = `mode-${d.id}`;
+  const blocked = modes.filter((m) => m.reason);
+  return (
+    <div class="control">
+      <span class="label" id={label}>
+        Mode
+      </span>
+      <div class="seg" role="radiogroup" aria-labelledby={label}>
+        {modes.map((m) => (
+          <label class="seg-opt" key={m.mode}>
+            <input
+              type="radio"
+              name={`mode-${d.id}`}
+              value={m.mode}
+              checked={props.mode === m.mode}
+              disabled={props.disabled || m.reason !== null}
+              aria-describedby={m.reason ? `why-${d.id}-${m.mode}` : undefined}
+              onChange={() => props.onPick(m.mode)}
+            />
+            <span>{m.mode}</span>
+          </label>
+        ))}
+      </div>
+      {blocked.length > 0 && (
+        <ul class="reasons">
+          {blocked.map((m) => (
+            <li key={m.mode} id={`why-${d.id}-${m.mode}`}>
+              {m.mode}: unavailable — {m.reason}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** The enable switch ("Charging enabled"). */
+export function EnableSwitch(props: {
+  id: string;
+  on: boolean;
+  disabled: boolean;
+  onToggle: (on: boolean) => void;
+}) {
+  const label = `en-${props.id}`;
+  return (
+    <div class="control row">
+      <span class="label" id={label}>
+        Charging enabled
+      </span>
+      <button
+        type="button"
+        role="switch"
+        class="switch"
+        aria-checked={props.on}
+        aria-labelledby={label}
+        disabled={props.disabled}
+        onClick={() => props.onToggle(!props.on)}
+      >
+        <span class="knob" aria-hidden="true" />
+        <span>{props.on ? 'On' : 'Off'}</span>
+      </button>
+    </div>
+  );
+}
+
+/** The current slider ("Charge current", A) within the charger's limits and step; sent on release. */
+export function CurrentSlider(props: {
+  id: string;
+  value: number;
+  min: number;
+  max: number;
+  step: number;
+  disabled: boolean;
+  onCommit: (a: number) => void;
+}) {
+  const [draft, setDraft] = useState<number | null>(null);
+  useEffect(() => setDraft(null), [props.value]);
+  const shown = draft ?? props.value;
+  const id = `cc-${props.id}`;
+  const digits = props.step < 1 ? 1 : 0;
+  return (
+    <div class="control">
+      <label class="label" for={id}>
+        Charge current
+      </label>
+      <div class="slider">
+        <span aria-hidden="true">{props.min}</span>
+        <input
+          id={id}
+          type="range"
+          min={props.min}
+          max={props.max}
+          step={props.step}
+          value={shown}
+          disabled={props.disabled}
+          aria-valuetext={`${shown.toFixed(digits)} A`}
+          onInput={(e) => setDraft(Number((e.currentTarget as HTMLInputElement).value))}
+          onChange={(e) => props.onCommit(Number((e.currentTarget as HTMLInputElement).value))}
+        />
+        <span aria-hidden="true">{props.max}</span>
+        <output for={id}>{shown.toFixed(digits)} A</output>
+      </div>
+    </div>
+  );
+}
+
+/** Whether a manual current or enable switches this mode to manual (docs/engine.md). */
+export function switchesToManual(mode: unknown): boolean {
+  return typeof mode === 'string' && AUTOMATIC.has(mode) && mode !== 'smart';
+}
