@@ -31,6 +31,11 @@ export function ModeGroup(props: {
               aria-describedby={m.reason ? `why-${d.id}-${m.mode}` : undefined}
               onChange={() => props.onPick(m.mode)}
             />
+            {props.mode === m.mode && (
+              <span class="tick" aria-hidden="true">
+                ✓
+              </span>
+            )}
             <span>{m.mode}</span>
           </label>
         ))}
@@ -112,7 +117,9 @@ export function CurrentSlider(props: {
           onChange={(e) => props.onCommit(Number((e.currentTarget as HTMLInputElement).value))}
         />
         <span aria-hidden="true">{props.max}</span>
-        <output for={id}>{shown.toFixed(digits)} A</output>
+        <span class="value" aria-hidden="true">
+          {shown.toFixed(digits)} A
+        </span>
       </div>
     </div>
   );

@@ -165,6 +165,8 @@ export async function startSite(opts: SiteOptions = {}): Promise<Site> {
 /** Publishes a grid reading (W, + import) on the grid meter's topic. */
 export function publishGrid(site: Site, watts: number): Promise<void> {
   return new Promise((resolve, reject) =>
-    site.mqtt.publish('test/grid', JSON.stringify({ power: watts }), { qos: 1 }, (e) => (e ? reject(e) : resolve())),
+    site.mqtt.publish('test/grid', JSON.stringify({ power: watts }), { qos: 1 }, (e) =>
+      e ? reject(e) : resolve(),
+    ),
   );
 }
