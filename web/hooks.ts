@@ -1,10 +1,16 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { type State, store } from './store';
 
 /** The store's state; the component renders again on every change. */
 export function useStore(): State {
   const [, setTick] = useState(0);
-  useEffect(() => store.subscribe(() => setTick((t) => t + 1)), []);
+  const seen = store.state;
+  useLayoutEffect(() => {
+    const off = store.subscribe(() => setTick((t) => t + 1));
+    // a change between the render and the subscription is not lost
+    if (store.state !== seen) setTick((t) => t + 1);
+    return off;
+  }, []);
   return store.state;
 }
 

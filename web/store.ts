@@ -116,11 +116,12 @@ export class Store {
   async start(): Promise<void> {
     try {
       const r = await fetch('auth', { credentials: 'same-origin', cache: 'no-store' });
+      const text = await r.text();
       if (r.status === 401) {
         this.set({ loginNeeded: true });
         return;
       }
-      this.loggedIn = (await r.text()) === 'session';
+      this.loggedIn = text === 'session';
       this.set({ loginNeeded: false });
     } catch {
       // the bridge is down: keep trying like a dropped socket
@@ -138,7 +139,8 @@ export class Store {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ token }).toString(),
     });
-    if (!r.ok) return (await r.text()) || `HTTP ${r.status}`;
+    const text = await r.text();
+    if (!r.ok) return text || `HTTP ${r.status}`;
     this.loggedIn = true;
     this.set({ loginNeeded: false });
     this.connect();
@@ -147,7 +149,7 @@ export class Store {
 
   /** Ends the session on the bridge and shows the login form. */
   async logout(): Promise<void> {
-    await fetch('logout', { method: 'POST', credentials: 'same-origin' });
+    await fetch('logout', { method: 'POST', credentials: 'same-origin' }).then((r) => r.text());
     const ws = this.ws;
     this.ws = undefined;
     ws?.close();
@@ -198,6 +200,7 @@ export class Store {
   private async reconnect(): Promise<void> {
     try {
       const r = await fetch('auth', { credentials: 'same-origin', cache: 'no-store' });
+      await r.text();
       if (r.status === 401) return this.set({ loginNeeded: true });
     } catch {
       return this.retry();
