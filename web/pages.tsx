@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import { ChargerCard } from './charger-card';
 import { SiteStrip } from './site-strip';
 import { type EntityInfo, type Obj, type State, store } from './store';
@@ -6,6 +6,10 @@ import { type EntityInfo, type Obj, type State, store } from './store';
 /** Overview `#/`: the site strip and one card per charger. */
 export function Overview({ s }: { s: State }) {
   const chargers = s.devices.filter((d) => d.kind === 'charger');
+  // the time from a batch of frames to the cards in the DOM (the browser tests read it at 100 chargers)
+  useLayoutEffect(() => {
+    if (store.flushedAt > 0) performance.measure('evse2mqtt:cards', { start: store.flushedAt });
+  });
   return (
     <>
       <SiteStrip s={s} />

@@ -218,8 +218,12 @@ export class Store {
     this.ws?.send(JSON.stringify({ topic, payload: { ...payload, transaction } }));
   }
 
+  /** performance.now() when the last batch of frames was applied (the page measures its render from here). */
+  flushedAt = 0;
+
   private flush(): void {
     this.flushScheduled = false;
+    this.flushedAt = performance.now();
     const frames = this.frameQueue;
     this.frameQueue = [];
     const s: State = {
