@@ -62,7 +62,13 @@ function Card({ d, s }: { d: DeviceEntry; s: State }) {
       {!readOnly && (
         <fieldset class="controls" disabled={disabled}>
           <legend class="visually-hidden">Controls of {d.name}</legend>
-          <ModeGroup d={d} mode={st.mode} disabled={disabled} onPick={(mode) => set({ mode })} />
+          <ModeGroup
+            d={d}
+            mode={st.mode}
+            answer={answer}
+            disabled={disabled}
+            onPick={(mode) => set({ mode })}
+          />
           <EnableSwitch
             id={d.id}
             on={st.enabled === true}

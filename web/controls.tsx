@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { DeviceEntry } from './store';
+import type { Answer, DeviceEntry } from './store';
 
 const AUTOMATIC = new Set(['off', 'fast', 'solar', 'min_solar', 'smart', 'load_follow']);
 
@@ -7,10 +7,21 @@ const AUTOMATIC = new Set(['off', 'fast', 'solar', 'min_solar', 'smart', 'load_f
 export function ModeGroup(props: {
   d: DeviceEntry;
   mode: unknown;
+  /** The bridge's last answer on this charger: a refusal puts the choice back. */
+  answer: Answer | undefined;
   disabled: boolean;
   onPick: (mode: string) => void;
 }) {
   const { d } = props;
+  // the choice shows at once; it yields to the bridge's mode once that follows, or to a refusal
+  const [picked, setPicked] = useState<string | null>(null);
+  useEffect(() => {
+    if (picked !== null && props.mode === picked) setPicked(null);
+  }, [props.mode, picked]);
+  useEffect(() => {
+    if (props.answer && !props.answer.ok) setPicked(null);
+  }, [props.answer]);
+  const shown = picked ?? props.mode;
   const modes = d.modes ?? [];
   const label = `mode-${d.id}`;
   const blocked = modes.filter((m) => m.reason);
@@ -26,12 +37,15 @@ export function ModeGroup(props: {
               type="radio"
               name={`mode-${d.id}`}
               value={m.mode}
-              checked={props.mode === m.mode}
+              checked={shown === m.mode}
               disabled={props.disabled || m.reason !== null}
               aria-describedby={m.reason ? `why-${d.id}-${m.mode}` : undefined}
-              onChange={() => props.onPick(m.mode)}
+              onChange={() => {
+                setPicked(m.mode);
+                props.onPick(m.mode);
+              }}
             />
-            {props.mode === m.mode && (
+            {shown === m.mode && (
               <span class="tick" aria-hidden="true">
                 ✓
               </span>

@@ -91,9 +91,7 @@ export function PlanBlock(props: { id: string; s: State; disabled: boolean; now:
                 {b.charging ? '•' : ''}
               </div>
             ))}
-            <div class="deadline" title="deadline">
-              ⏱
-            </div>
+            <div class="deadline" title="deadline" />
           </div>
           <div class="timeline-axis">
             <span>{clock(new Date(list[0]!.t).toISOString(), tz)}</span>
