@@ -184,6 +184,13 @@ describe('the web page socket: snapshot, commands, allow-list, Host and Origin',
     await p.close();
   });
 
+  it("gives Home Assistant the page's public url as the bridge device's configuration_url", async () => {
+    const cfg = await h.rec.waitJson<{ device: Record<string, unknown> }>(
+      'homeassistant/binary_sensor/evse2mqtt_bridge/connection_state/config',
+    );
+    expect(cfg.device.configuration_url).toBe('http://evse.example.org:8090/');
+  });
+
   it('answers with the security headers', async () => {
     const r = await http(port, '/auth');
     expect(r.headers['content-security-policy']).toMatch(/default-src 'self'/);
