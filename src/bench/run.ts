@@ -4,6 +4,7 @@
  * (`node dist/cli.js`, embedded broker, Home Assistant discovery on, Homie off) and measures
  * start-up, steady-state CPU and RSS, push and command latency; (2) the baseline loop (same
  * polling and publishing, no bridge logic); (3) at the Homie sizes, the bridge with Homie on.
+ * (4) at the --ui-n sizes, the bridge with its web page and --pages page sockets (ui.ts).
  * Before that, the floor: a bare broker's own publish → delivery time. Prints a table and writes
  * `<out>/results.json`. Options: --n 1,100,1000 --homie-n 1000 --poll 5 --warmup 5 --window 20
  * --samples 200 --interval 20 --per-host 500 --out data/bench --profile (bridge under --cpu-prof) --node-args=--trace-gc

@@ -18,7 +18,7 @@ import { type Plan, say } from './scenario.js';
 export interface UiRun {
   n: number;
   pages: number;
-  /** % of one core: the bridge with its page on and no page open. */
+  /** % of one core: the bridge with its page on and no page open (mean of a window before and one after the pages). */
   cpuIdle: number;
   /** % of one core: the same with `pages` pages open. */
   cpuPages: number;
@@ -122,7 +122,7 @@ export async function runUi(hosts: SimHosts, plan: Plan, pages: number): Promise
     say(`${label}: CPU with no page open, ${plan.windowS} s`);
     let win = new CpuWindow([bridge.pid!]);
     await delay(plan.windowS * 1000);
-    const cpuIdle = win.stop()[0]!;
+    const cpuIdleBefore = win.stop()[0]!;
     say(`${label}: opening ${pages} pages`);
     let frames = 0;
     for (let i = 0; i < pages; i++) {
@@ -150,6 +150,13 @@ export async function runUi(hosts: SimHosts, plan: Plan, pages: number): Promise
     await delay(plan.windowS * 1000);
     const cpuPages = win.stop()[0]!;
     measuring = false;
+    // idle again after the pages close (A-B-A): the machine is shared and its load drifts
+    for (const ws of sockets) ws.close();
+    await delay(1000);
+    say(`${label}: CPU with no page open again, ${plan.windowS} s`);
+    win = new CpuWindow([bridge.pid!]);
+    await delay(plan.windowS * 1000);
+    const cpuIdle = (cpuIdleBefore + win.stop()[0]!) / 2;
     const run: UiRun = {
       n,
       pages,
