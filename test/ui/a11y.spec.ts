@@ -31,6 +31,19 @@ for (const route of ['#/', '#/charger/garage', '#/sessions', '#/logs', '#/bridge
   });
 }
 
+test('axe finds no serious or critical violation in dark mode either (contrast)', async ({ browser }) => {
+  const context = await browser.newContext({ colorScheme: 'dark' });
+  const page = await context.newPage();
+  await page.goto(site.url);
+  await expect(page.getByRole('article', { name: 'Garage' })).toBeVisible();
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  expect(bad).toEqual([]);
+  await context.close();
+});
+
 test('no horizontal scroll, and every control offers a 44 px target', async ({ page }) => {
   const w = watch(page, site.url);
   await page.goto(site.url);

@@ -65,3 +65,44 @@ test('the sessions page asks the bridge and shows its list, or its error verbati
   await expect(page.getByRole('button', { name: 'Download CSV' })).toBeEnabled();
   w.assertClean();
 });
+
+test.describe('what the bridge says about a charger', () => {
+  let quick: Site;
+  test.beforeAll(async () => {
+    quick = await startSite({ gridMaxAge: 2 });
+    quick.openevse.plugIn({ evMaxCurrent: 32 });
+  });
+  test.afterAll(async () => {
+    await quick.stop();
+  });
+
+  test('a stale grid meter shows its age in the site strip and the fail-safe on a solar card', async ({
+    page,
+  }) => {
+    const w = watch(page, quick.url);
+    await page.goto(quick.url);
+    const garage = page.getByRole('article', { name: 'Garage' });
+    await garage.getByRole('radio', { name: 'solar', exact: true }).check();
+    await publishGrid(quick, -3000);
+    await expect(page.getByRole('region', { name: 'Site' })).toContainText('3.00 kW export');
+    await expect(page.getByRole('region', { name: 'Site' })).toContainText(/stale \(\d+ s old\)/, {
+      timeout: 20_000,
+    });
+    await expect(garage).toContainText('Fail-safe: grid meter stale', { timeout: 20_000 });
+    await garage.getByRole('radio', { name: 'manual', exact: true }).check();
+    w.assertClean();
+  });
+
+  test('a change made at the charger itself is shown as such', async ({ page }) => {
+    const w = watch(page, quick.url);
+    await page.goto(quick.url);
+    const garage = page.getByRole('article', { name: 'Garage' });
+    await garage.getByRole('slider', { name: 'Charge current' }).fill('16');
+    await expect.poll(() => quick.openevse.pilot()).toBe(16);
+    quick.openevse.setOverride({ charge_current: 8 });
+    await expect(garage).toContainText('Changed at the device', { timeout: 20_000 });
+    await expect(garage.getByRole('radio', { name: 'manual', exact: true })).toBeChecked();
+    quick.openevse.clearOverride();
+    w.assertClean();
+  });
+});

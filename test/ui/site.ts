@@ -39,6 +39,8 @@ export interface SiteOptions {
   read_only?: boolean;
   /** Extra OpenEVSE chargers (c001…) besides the two named ones. */
   chargers?: number;
+  /** s after which the grid meter is stale (default 30). */
+  gridMaxAge?: number;
 }
 
 const quiet = () => createLogger('info', { write: () => undefined });
@@ -102,7 +104,16 @@ export async function startSite(opts: SiteOptions = {}): Promise<Site> {
         poll_interval: 5,
       })),
     ],
-    meters: [{ id: 'grid', role: 'grid', type: 'mqtt', topic: 'test/grid', value: 'power', max_age: 30 }],
+    meters: [
+      {
+        id: 'grid',
+        role: 'grid',
+        type: 'mqtt',
+        topic: 'test/grid',
+        value: 'power',
+        max_age: opts.gridMaxAge ?? 30,
+      },
+    ],
     tariff: {
       currency: 'EUR',
       zones: [
