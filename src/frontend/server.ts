@@ -144,7 +144,17 @@ export class FrontendServer {
   private onRequest(req: IncomingMessage, res: ServerResponse): boolean {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', 'http://x');
+    const isPost = method === 'POST';
+    const refused = this.refusal(req, isPost);
+    if (refused) return plain(res, ...refused);
+    let url: URL;
+    let rel: string;
+    try {
+      url = new URL(req.url ?? '/', 'http://x');
+      rel = decodeURIComponent(url.pathname.slice(this.cfg.base_url.length));
+    } catch {
+      return plain(res, 400, 'bad request');
+    }
     const base = this.cfg.base_url;
     if (`${url.pathname}/` === base) {
       // /evse → /evse/, so the page's relative URLs resolve under the prefix
@@ -154,10 +164,6 @@ export class FrontendServer {
       return true;
     }
     if (!url.pathname.startsWith(base)) return plain(res, 404, 'not found');
-    const rel = decodeURIComponent(url.pathname.slice(base.length));
-    const isPost = method === 'POST';
-    const refused = this.refusal(req, isPost);
-    if (refused) return plain(res, ...refused);
     if (isPost && rel === 'login') {
       void this.login(req, res);
       return true;
@@ -211,7 +217,13 @@ export class FrontendServer {
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const url = new URL(req.url ?? '/', 'http://x');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://x');
+    } catch {
+      socket.destroy();
+      return false;
+    }
     const deny = (status: number, reason: string): boolean => {
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return false;

@@ -367,6 +367,9 @@ describe('the web page configuration and its static files', () => {
       expect((await http(port, '/index.html')).status).toBe(404);
       expect((await http(port, '/evse/../etc/passwd')).status).toBe(404);
       expect((await http(port, '/evse/%2e%2e/x')).status).toBe(404);
+      expect((await http(port, '/evse/%E0%A4%A')).status).toBe(400);
+      expect((await http(port, '/evse/', { headers: { Host: 'evil.example' } })).status).toBe(403);
+      expect((await http(port, '/elsewhere', { headers: { Host: 'evil.example' } })).status).toBe(403);
     } finally {
       await server.stop();
       rmSync(root, { recursive: true, force: true });

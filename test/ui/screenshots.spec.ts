@@ -40,7 +40,7 @@ test('the demo page: four chargers moving, screenshots for the README', async ({
   mkdirSync('docs/img', { recursive: true });
   await page.screenshot({
     path: `docs/img/web-${info.project.name}.png`,
-    fullPage: info.project.name === 'phone' ? false : true,
+    fullPage: info.project.name !== 'phone',
   });
   w.assertClean();
 });
