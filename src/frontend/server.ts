@@ -217,6 +217,8 @@ export class FrontendServer {
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    // a client that drops the connection mid-upgrade must not take the process down
+    socket.on('error', () => socket.destroy());
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://x');
