@@ -12,6 +12,8 @@ import { pollPhase } from './core/poll-slots.js';
 import { StateStore } from './core/state-store.js';
 import { chargerType } from './drivers/registry.js';
 import { Engine } from './engine/engine.js';
+import type { FrontendServer } from './frontend/server.js';
+import { startFrontend } from './frontend/wiring.js';
 import { MeterRuntime } from './meters/meter-runtime.js';
 import { meterType } from './meters/registry.js';
 import { type Incoming, MqttConnection } from './mqtt/connection.js';
@@ -39,6 +41,8 @@ export interface BridgeOptions {
   brokerPortFallback?: boolean;
   /** `bridge/request/restart`: called after the answer went out; the owner stops this bridge and starts a new one. */
   onRestart?: () => void;
+  /** Demo: take a free port when the web page's port is in use. */
+  frontendPortFallback?: boolean;
 }
 
 /**
@@ -59,6 +63,8 @@ export class Bridge {
   readonly tariff?: Tariff;
   broker?: EmbeddedBroker;
   conn!: MqttConnection;
+  /** The web page server, when `frontend.enabled` (docs/web-interface.md). */
+  frontend?: FrontendServer;
   /** Resolves when the first start-up sequence (retained read, clean-up, discovery) is done. */
   readonly ready: Promise<void>;
   private resolveReady!: () => void;
@@ -224,7 +230,23 @@ export class Bridge {
     });
     if (cfg.homeassistant.enabled) this.ha = new HomeAssistantPublisher(this.ctx);
     this.states.start();
-    this.loggers.setSink(this.bridgePub.logSink);
+    this.frontend = await startFrontend({
+      cfg,
+      bus: this.bus,
+      clock: this.clock,
+      log: this.loggers.log.child({ module: 'frontend' }),
+      devices: () => this.devices(),
+      chargers: () => this.chargers,
+      control: this.control,
+      publisher: this.bridgePub,
+      router: this.router,
+      portFallback: this.opts.frontendPortFallback,
+    });
+    const frontend = this.frontend;
+    this.loggers.setSink((r) => {
+      this.bridgePub.logSink(r);
+      frontend?.hub.log(r);
+    });
     this.conn.on('message', (m: Incoming) => this.onMessage(m));
     this.conn.on('connect', (reconnect: boolean) => void this.onConnect(reconnect));
     if (cfg.homeassistant.enabled) await this.conn.subscribe([cfg.homeassistant.status_topic]);
@@ -270,6 +292,7 @@ export class Bridge {
     this.site?.stop();
     this.tariff?.stop();
     this.loggers.setSink(undefined);
+    await this.frontend?.stop();
     this.states?.stop();
     this.ha?.stop();
     if (this.conn) {
@@ -291,6 +314,7 @@ export class Bridge {
     this.crashed = true;
     await Promise.all(this.chargers.map((c) => c.stop()));
     this.loggers.setSink(undefined);
+    await this.frontend?.stop();
     this.homie?.kill();
     this.conn.destroy();
   }

@@ -27,6 +27,8 @@ export interface DemoOptions {
   /** Port of the embedded broker (0 = any free one); default 1883, or a free one when taken. */
   brokerPort?: number;
   dataDir?: string;
+  /** Port of the web page; default 8090, or a free one when taken. */
+  frontendPort?: number;
   /** The clock of the bridge and of the simulated house (tests pass a manual one); default the system clock. */
   clock?: Clock;
 }
@@ -199,6 +201,7 @@ export async function startDemo(logger: LoggerBundle, opts: DemoOptions = {}): P
     embedded_broker: { host: '127.0.0.1', port: opts.brokerPort ?? 1883 },
     data_dir: opts.dataDir ?? './data/demo',
     log: { level: logger.log.level },
+    frontend: { port: opts.frontendPort ?? 8090 },
     chargers: chargers.map((c) => c.config()),
     meters,
     // shorter than the defaults (10, 60, 180 s), so that the demo's clouds show within a minute
@@ -227,6 +230,7 @@ export async function startDemo(logger: LoggerBundle, opts: DemoOptions = {}): P
     config: result.config,
     logger,
     brokerPortFallback: true,
+    frontendPortFallback: true,
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const stopDevices = async () => {
@@ -253,13 +257,14 @@ export async function startDemo(logger: LoggerBundle, opts: DemoOptions = {}): P
       device(meters[0]!, 'Shelly Pro EM (HTTP RPC)', 'grid = house + chargers − PV (+ import, − export)'),
       device(meters[1]!, 'Shelly EM (HTTP)', 'PV inverter'),
     ],
+    ...(bridge.frontend ? { extra: [['web page', `open ${bridge.frontend.localUrl} in a browser`]] } : {}),
     day: `accelerated: a simulated summer day every ${Math.round(1440 / DEMO_PACE.minutesPerSecond / 60)} minutes, from ${clockText(DEMO_PACE.startMinute)} (sun ${clockText(SUNRISE)}–${clockText(SUNSET)}, clouds, meals); cars come and go`,
   });
   log.info(banner.join('\n'));
 
   void bridge.ready.then(() => {
     log.info(
-      'demo ready: the first car plugs in within seconds; a line every two simulated hours shows PV, house, chargers and grid',
+      `demo ready${bridge.frontend ? ` (web page: ${bridge.frontend.localUrl})` : ''}: the first car plugs in within seconds; a line every two simulated hours shows PV, house, chargers and grid`,
     );
   });
 

@@ -4,6 +4,7 @@
  * (`node dist/cli.js`, embedded broker, Home Assistant discovery on, Homie off) and measures
  * start-up, steady-state CPU and RSS, push and command latency; (2) the baseline loop (same
  * polling and publishing, no bridge logic); (3) at the Homie sizes, the bridge with Homie on.
+ * (4) at the --ui-n sizes, the bridge with its web page and --pages page sockets (ui.ts).
  * Before that, the floor: a bare broker's own publish → delivery time. Prints a table and writes
  * `<out>/results.json`. Options: --n 1,100,1000 --homie-n 1000 --poll 5 --warmup 5 --window 20
  * --samples 200 --interval 20 --per-host 500 --out data/bench --profile (bridge under --cpu-prof) --node-args=--trace-gc
@@ -19,6 +20,7 @@ import { simSpec } from './common.js';
 import { measureFloor } from './floor.js';
 import { type BenchResults, checkTargets, formatTables } from './report.js';
 import { type Plan, runBaseline, runBridge, say } from './scenario.js';
+import { runUi, type UiRun } from './ui.js';
 
 const USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/run.js [options])
   --n 1,100,1000      charger counts to measure
@@ -29,6 +31,8 @@ const USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/run.js [
   --samples 200       latency samples per kind (command, push)
   --interval 20       ms between latency samples
   --per-host 500      simulators per simulator-host process
+  --ui-n 100          counts at which the bridge also runs with its web page and --pages page sockets ('' for none)
+  --pages 10          page sockets of the web page phase
   --out data/bench    where results.json goes
   --profile           run the bridge under --cpu-prof (profile in --out)
   --stalls            record the bridge's event-loop hold-ups and GC pauses
@@ -46,6 +50,8 @@ function parse() {
       samples: { type: 'string', default: '200' },
       interval: { type: 'string', default: '20' },
       'per-host': { type: 'string', default: '500' },
+      'ui-n': { type: 'string', default: '100' },
+      pages: { type: 'string', default: '10' },
       out: { type: 'string', default: path.join(ROOT, 'data', 'bench') },
       profile: { type: 'boolean', default: false },
       stalls: { type: 'boolean', default: false },
@@ -68,7 +74,7 @@ function options() {
     process.exit(0);
   }
   const { values } = parsed;
-  const positive = ['poll', 'warmup', 'window', 'samples', 'interval', 'per-host'] as const;
+  const positive = ['poll', 'warmup', 'window', 'samples', 'interval', 'per-host', 'pages'] as const;
   for (const k of positive)
     if (!(Number(values[k]) > 0)) {
       process.stderr.write(`--${k} must be a positive number, got '${values[k]}'\n\n${USAGE}\n`);
@@ -84,6 +90,8 @@ function options() {
   return {
     ns: list(values.n),
     homieNs: new Set(list(values['homie-n'])),
+    uiNs: new Set(list(values['ui-n'])),
+    pages: Number(values.pages),
     perHost: Number(values['per-host']),
     plan: {
       pollS: Number(values.poll),
@@ -126,7 +134,8 @@ async function bareFloor() {
 }
 
 async function main(): Promise<void> {
-  const { ns, homieNs, perHost, plan } = options();
+  const { ns, homieNs, uiNs, pages, perHost, plan } = options();
+  const ui: UiRun[] = [];
   mkdirSync(plan.outDir, { recursive: true });
   const started = Date.now();
   const m = machine();
@@ -175,6 +184,14 @@ async function main(): Promise<void> {
       await attempt(`N=${n} baseline`, () => runBaseline(hosts, plan));
       if (homieNs.has(n))
         await attempt(`N=${n} bridge, Homie on`, () => runBridge(hosts, vehicles, true, plan));
+      if (uiNs.has(n)) {
+        try {
+          ui.push(await runUi(hosts, plan, pages));
+        } catch (e) {
+          say(`N=${n} page phase: FAILED: ${(e as Error).message}`);
+          failures.push({ run: `N=${n} page phase`, n, error: (e as Error).message });
+        }
+      }
     } finally {
       await hosts.stop();
     }
@@ -189,9 +206,13 @@ async function main(): Promise<void> {
   };
   const results: BenchResults = { ...partial, targets: checkTargets(partial) };
   const file = path.join(plan.outDir, 'results.json');
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ ...results, ui }, null, 2)}\n`);
   say('');
   say(formatTables(results));
+  for (const u of ui)
+    say(
+      `web page, N=${u.n}: bridge CPU ${u.cpuIdle.toFixed(1)} % → ${u.cpuPages.toFixed(1)} % of one core with ${u.pages} pages (+${(u.rise * 100).toFixed(0)} %), ${u.framesPerPage.toFixed(1)} frames/s a page, page lag behind MQTT p50 ${u.lag.p50.toFixed(2)} ms, p99 ${u.lag.p99.toFixed(2)} ms, max ${u.lag.max.toFixed(2)} ms (${u.lag.n} states)`,
+    );
   say('');
   say(`results: ${file} (total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }

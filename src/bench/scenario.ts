@@ -160,6 +160,8 @@ function bridgeConfig(sims: SimInfo[], port: number, dataDir: string, homie: boo
     data_dir: dataDir,
     homeassistant: { enabled: true },
     homie: { enabled: homie },
+    // the web page has its own phase (ui.ts); here the figures stay comparable with earlier runs
+    frontend: { enabled: false },
     log: { level: 'info' },
     chargers: sims.map((s) => ({
       id: s.id,

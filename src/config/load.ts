@@ -82,6 +82,7 @@ export function validateConfig(raw: unknown, env: Env = process.env): LoadResult
     'EVSE2MQTT_MQTT_PASSWORD',
     'EVSE2MQTT_MQTT_BASE_TOPIC',
     'EVSE2MQTT_LOG_LEVEL',
+    'EVSE2MQTT_FRONTEND_AUTH_TOKEN',
   ]) {
     if (env[k] !== undefined && env[k] !== '') rootEnv[k] = env[k];
   }
@@ -131,6 +132,7 @@ export function validateConfig(raw: unknown, env: Env = process.env): LoadResult
     site: { ...root.site, timezone: root.site.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone },
     tariff,
     influxdb,
+    frontend: normaliseFrontend(root.frontend),
   };
   if (problems.length === 0) checkRules(config, problems, warnings);
   return problems.length > 0 ? { problems, warnings } : { config, problems, warnings };
@@ -212,7 +214,13 @@ function toProblem(line: string, prefix: string): Problem {
   return { path: prefix.replace(/\.$/, '') || 'configuration', reason: line };
 }
 
-const SECTIONS = ['mqtt', 'embedded_broker', 'homeassistant', 'homie', 'log', 'site'];
+const SECTIONS = ['mqtt', 'embedded_broker', 'homeassistant', 'homie', 'log', 'site', 'frontend'];
+
+/** `frontend` with its optional keys absent and `base_url` ending in `/`. */
+function normaliseFrontend(f: Config['frontend']): Config['frontend'] {
+  const base = f.base_url.endsWith('/') ? f.base_url : `${f.base_url}/`;
+  return stripNulls({ ...f, base_url: base });
+}
 
 /** `mqtt:` with nothing under it parses as null (an empty section); a section that is not a mapping is a problem. */
 function normaliseSections(raw: unknown, problems: Problem[]): unknown {

@@ -10,6 +10,7 @@ export function checkRules(cfg: Config, problems: Problem[], warnings: string[])
   const add = (path: string, reason: string) => problems.push({ path, reason });
   checkTopics(cfg, add);
   checkBroker(cfg, add);
+  checkFrontend(cfg, add);
 
   const ids = new Map<string, string>();
   const endpoints = new Map<string, string>();
@@ -140,6 +141,21 @@ function checkBroker(cfg: Config, add: (p: string, r: string) => void): void {
   }
   if ((cfg.mqtt.cert === undefined) !== (cfg.mqtt.key === undefined))
     add('mqtt.cert', 'cert and key go together');
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/** The page on a non-loopback address without a token would let anyone on the network steer the chargers. */
+function checkFrontend(cfg: Config, add: (p: string, r: string) => void): void {
+  const f = cfg.frontend;
+  if (f.enabled && !isLoopback(f.host) && !f.auth_token) {
+    add(
+      'frontend.auth_token',
+      `is required when frontend.host is not a loopback address (${f.host}); set it or EVSE2MQTT_FRONTEND_AUTH_TOKEN`,
+    );
+  }
 }
 
 function checkZones(cfg: Config, add: (p: string, r: string) => void): void {

@@ -7,6 +7,38 @@ export const ID_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const TOPIC_WHAT = 'a topic without + # $ and without a leading or trailing /';
 const TOPIC_RE = /^(?!\/)(?!.*\/$)[^+#$]+$/;
 
+/** `frontend`: the built-in web page (docs/web-interface.md). */
+const frontendSchema = {
+  enabled: { doc: 'Serve the web page', default: true, format: bool },
+  host: { doc: 'Listen address; a non-loopback one needs auth_token', default: '127.0.0.1', format: str() },
+  port: {
+    doc: 'Listen port (0 = any free port, logged)',
+    default: 8090,
+    format: num(0, 65535, { integer: true }),
+  },
+  base_url: {
+    doc: 'Path prefix when a proxy does not strip it (e.g. /evse)',
+    default: '/',
+    format: str({
+      re: /^\/([A-Za-z0-9._~-]+\/?)*$/,
+      what: 'a path starting with / (letters, digits, . _ ~ -)',
+    }),
+  },
+  auth_token: {
+    doc: 'Token a page must give (login form, ?token=)',
+    default: null,
+    format: str({ optional: true }),
+    sensitive: true,
+    env: 'EVSE2MQTT_FRONTEND_AUTH_TOKEN',
+  },
+  url: {
+    doc: 'Public URL of the page; HA configuration_url of the bridge device',
+    default: null,
+    format: str({ optional: true, re: /^https?:\/\/[^\s]+$/, what: 'an http:// or https:// URL' }),
+  },
+  read_only: { doc: 'Controls hidden, commands refused', default: false, format: bool },
+};
+
 /** Top-level convict schema. `chargers`, `meters`, `tariff` and `influxdb` are checked item by item below. */
 export const rootSchema = {
   mqtt: {
@@ -115,6 +147,7 @@ export const rootSchema = {
     timezone: { doc: 'IANA zone; default: the system zone', default: null, format: str({ optional: true }) },
   },
   tariff: { doc: 'Tariff', default: null, format: obj({ optional: true }) },
+  frontend: frontendSchema,
   influxdb: { doc: 'InfluxDB 2 output', default: null, format: obj({ optional: true }) },
 };
 

@@ -14,6 +14,21 @@ export interface Config {
   site: SiteConfig;
   tariff: TariffConfig | null;
   influxdb: InfluxConfig | null;
+  frontend: FrontendConfig;
+}
+
+/** `frontend`: the built-in web page (docs/web-interface.md). */
+export interface FrontendConfig {
+  enabled: boolean;
+  host: string;
+  /** TCP port; 0 = any free port. */
+  port: number;
+  /** Path prefix, normalised to start and end with `/`. */
+  base_url: string;
+  auth_token?: string;
+  /** Public URL of the page (also HA `configuration_url`). */
+  url?: string;
+  read_only: boolean;
 }
 
 export interface MqttConfig {

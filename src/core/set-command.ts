@@ -3,7 +3,7 @@ import { AUTOMATIC_MODES, type ChargerReading, MODES, type Mode, type Scalar } f
 import { coerceValue } from './values.js';
 
 /** Where a command came from. */
-export type CommandSource = 'mqtt' | 'homie' | 'engine';
+export type CommandSource = 'mqtt' | 'homie' | 'engine' | 'ui';
 
 /** Options of a `/set`. */
 export interface SetOptions {

@@ -5,12 +5,14 @@ import { VERSION } from '../core/version.js';
 import { json, type PublisherContext } from './context.js';
 
 /** Keys never published (secrets never appear on MQTT or in bridge/info). */
-const SECRET_KEYS = new Set(['password', 'token']);
+const SECRET_KEYS = new Set(['password', 'token', 'auth_token']);
 
 /** A copy of the configuration without secrets. */
 export function publicConfig(cfg: Config): unknown {
   const strip = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(strip);
+    // credentials inside a URL (mqtt://user:pw@host) are secrets too
+    if (typeof v === 'string') return v.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1');
     if (typeof v !== 'object' || v === null) return v;
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) if (!SECRET_KEYS.has(k)) out[k] = strip(x);
@@ -38,6 +40,14 @@ export class BridgePublisher {
 
   /** bridge/info and bridge/devices. */
   async publishInfo(): Promise<void> {
+    await Promise.all([
+      this.ctx.conn.publish(this.topic('info'), json(this.info()), { retain: true }),
+      this.ctx.conn.publish(this.topic('devices'), json(this.deviceList()), { retain: true }),
+    ]);
+  }
+
+  /** The bridge/info payload. */
+  info(): Record<string, unknown> {
     const devices = this.ctx.devices().filter((d) => d.kind !== 'site');
     const entry = (d: (typeof devices)[number]) => ({
       id: d.id,
@@ -46,24 +56,25 @@ export class BridgePublisher {
       capabilities: deviceCapabilities(d),
       ...(d.kind === 'charger' ? { watchdog: d.watchdog === true } : {}),
     });
-    const info = {
+    return {
       version: VERSION,
       mqtt_version: this.ctx.conn.protocolVersion === 5 ? '5' : '3.1.1',
       chargers: devices.filter((d) => d.kind === 'charger').map(entry),
       meters: devices.filter((d) => d.kind === 'meter').map(entry),
       config: publicConfig(this.ctx.cfg),
     };
-    const list = devices.map((d) => ({
+  }
+
+  /** The bridge/devices payload. */
+  deviceList(): Array<Record<string, unknown>> {
+    const devices = this.ctx.devices().filter((d) => d.kind !== 'site');
+    return devices.map((d) => ({
       id: d.id,
       name: d.name,
       type: d.type,
       kind: d.kind,
       capabilities: deviceCapabilities(d),
     }));
-    await Promise.all([
-      this.ctx.conn.publish(this.topic('info'), json(info), { retain: true }),
-      this.ctx.conn.publish(this.topic('devices'), json(list), { retain: true }),
-    ]);
   }
 
   /** Sink for warn/error log lines. */

@@ -1,5 +1,5 @@
 import type { DeviceView } from '../core/device.js';
-import type { CommandResult } from '../core/set-command.js';
+import type { CommandResult, CommandSource } from '../core/set-command.js';
 import { show } from '../core/values.js';
 import type { Incoming } from '../mqtt/connection.js';
 import { json, type PublisherContext } from './context.js';
@@ -104,13 +104,42 @@ export class CommandRouter {
     this.respond(id, result, transaction, msg);
   }
 
+  /** A `/set` from another source (the web page): same validation, the result returned, nothing published. */
+  async command(id: string, raw: Record<string, unknown>, source: CommandSource): Promise<CommandResult> {
+    const device = this.ctx.device(id);
+    if (!device?.set) return { status: 'error', error: `unknown device "${id}"` };
+    return this.run(device, raw, false, source);
+  }
+
+  /** A `/get` from another source: read the device now. */
+  read(id: string): Promise<void> {
+    return this.get(id);
+  }
+
+  /** A `bridge/request/<cmd>` from another source: the response body (without transaction), nothing published. */
+  async answer(cmd: string, data: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const handler = this.requests.get(cmd);
+    if (!handler)
+      return {
+        status: 'error',
+        data: {},
+        error: `unknown request "${cmd}"; known: ${[...this.requests.keys()].join(', ')}`,
+      };
+    try {
+      return { status: 'ok', data: await handler(data) };
+    } catch (e) {
+      return { status: 'error', data: {}, error: (e as Error).message };
+    }
+  }
+
   private async run(
     device: DeviceView,
     raw: Record<string, unknown>,
     rawTopic: boolean,
+    source: CommandSource = 'mqtt',
   ): Promise<CommandResult> {
     try {
-      return await device.set!(raw, { source: 'mqtt', rawTopic });
+      return await device.set!(raw, { source, rawTopic });
     } catch (e) {
       this.ctx.log.error({ err: (e as Error).message, device: device.id }, 'command failed unexpectedly');
       return { status: 'error', error: `internal error: ${(e as Error).message}` };

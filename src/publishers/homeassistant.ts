@@ -87,6 +87,8 @@ export function bridgeDiscovery(cfg: Config): DiscoveryMessage[] {
     manufacturer: MANUFACTURER_BRIDGE,
     model: 'Bridge',
     sw_version: VERSION,
+    // the web page's public address: HA's "Visit" link on the bridge device
+    ...(cfg.frontend?.url ? { configuration_url: cfg.frontend.url } : {}),
   };
   const prefix = cfg.homeassistant.discovery_topic;
   return [

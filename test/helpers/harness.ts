@@ -57,6 +57,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     log: { level: 'debug' },
     chargers: opts.chargers ?? [],
     meters: opts.meters ?? [],
+    // the web page only where a test asks for it (its default port would collide between tests)
+    frontend: { enabled: false },
     ...(opts.config ?? {}),
   };
   const result = validateConfig(raw, {});

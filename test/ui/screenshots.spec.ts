@@ -1,0 +1,46 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { createLogger } from '../../src/core/logger.js';
+import { type Demo, startDemo } from '../../src/demo.js';
+import { watch } from './watch.js';
+
+let demo: Demo;
+let dataDir: string;
+
+test.beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'evse2mqtt-ui-demo-'));
+  demo = await startDemo(createLogger('info', { write: () => undefined }), {
+    brokerPort: 0,
+    frontendPort: 0,
+    dataDir,
+  });
+  await demo.bridge.ready;
+});
+
+test.afterAll(async () => {
+  await demo.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('the demo page: four chargers moving, screenshots for the README', async ({ page }, info) => {
+  test.setTimeout(90_000);
+  const url = demo.bridge.frontend!.localUrl;
+  const w = watch(page, url);
+  await page.goto(url);
+  for (const name of ['Demo OpenEVSE', 'Demo TechnoVE', 'Demo pulsatrix', 'Demo Quasar'])
+    await expect(page.getByRole('article', { name })).toBeVisible();
+  // the demo plugs its cars in within 20 s; wait for the last one
+  await expect(page.getByRole('article', { name: 'Demo Quasar' }).locator('.status-word')).toHaveText(
+    /^(charging|connected|paused)$/,
+    { timeout: 40_000 },
+  );
+  await page.waitForTimeout(2000);
+  mkdirSync('docs/img', { recursive: true });
+  await page.screenshot({
+    path: `docs/img/web-${info.project.name}.png`,
+    fullPage: info.project.name !== 'phone',
+  });
+  w.assertClean();
+});
