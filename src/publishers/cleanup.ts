@@ -14,7 +14,7 @@ export interface Wanted {
 }
 
 /** Retained suffixes the bridge publishes under `<base>/<id>`. */
-const DEVICE_SUFFIXES = ['', '/availability', '/plan'];
+const DEVICE_SUFFIXES = ['', '/availability', '/plan', '/session'];
 
 /**
  * Start-up read of the bridge's own retained topics (CONTRACT §4) and the clean-up after it:
