@@ -5,6 +5,7 @@ import type { DeviceView } from '../core/device.js';
 import type { ChargerContext, EntityDef, HaComponent } from '../core/entities.js';
 import { haInstance, PRODUCT } from '../core/naming.js';
 import { VERSION } from '../core/version.js';
+import { sessionEntities } from '../sessions/ha-session.js';
 import { json, type PublisherContext } from './context.js';
 import { planEntities } from './ha-plan.js';
 
@@ -57,9 +58,14 @@ export function deviceDiscovery(cfg: Config, d: DeviceView): DiscoveryMessage[] 
     if (e.ha.icon && !e.ha.device_class) payload.icon = e.ha.icon;
     return { topic: `${cfg.homeassistant.discovery_topic}/${component}/${node}/${e.key}/config`, payload };
   });
-  if (d.kind !== 'charger' || !(d.ctx as ChargerContext).modes.includes('smart')) return entities;
+  if (d.kind !== 'charger') return entities;
   const common = { device, origin: origin(), availability, availability_mode: 'all', qos: 1 };
-  const plan = planEntities(base, d.id, currency(cfg)).map(({ component, key, config }) => ({
+  const smart = (d.ctx as ChargerContext).modes.includes('smart');
+  const hasGrid = cfg.meters.some((m) => m.role === 'grid');
+  const plan = [
+    ...(smart ? planEntities(base, d.id, currency(cfg)) : []),
+    ...sessionEntities(base, d.id, currency(cfg), hasGrid),
+  ].map(({ component, key, config }) => ({
     topic: `${cfg.homeassistant.discovery_topic}/${component}/${node}/${key}/config`,
     payload: {
       unique_id: `${node}_${key}`,
