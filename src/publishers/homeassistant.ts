@@ -64,7 +64,8 @@ export function deviceDiscovery(cfg: Config, d: DeviceView): DiscoveryMessage[] 
   const hasGrid = cfg.meters.some((m) => m.role === 'grid');
   const plan = [
     ...(smart ? planEntities(base, d.id, currency(cfg)) : []),
-    ...sessionEntities(base, d.id, currency(cfg), hasGrid),
+    // announced once the charger has a session: HA entities need their state topic published
+    ...(d.session ? sessionEntities(base, d.id, currency(cfg), hasGrid) : []),
   ].map(({ component, key, config }) => ({
     topic: `${cfg.homeassistant.discovery_topic}/${component}/${node}/${key}/config`,
     payload: {
@@ -186,6 +187,8 @@ function shape(e: EntityDef<any>, component: HaComponent, d: DeviceView): Record
 export class HomeAssistantPublisher {
   /** What each discovery topic holds, as a digest: the payloads themselves were ~30 MB at 1000 chargers. */
   private published = new Map<string, string>();
+  /** Chargers whose session entities are announced. */
+  private readonly withSession = new Set<string>();
   /**
    * Discovery publishes in flight at once. At 1000 chargers start-up publishes ~30 000 configs:
    * all at once they sat in the client's and the broker's buffers together and set the process's
@@ -199,6 +202,10 @@ export class HomeAssistantPublisher {
     // only the device whose info changed: recomputing every device's discovery here made start-up
     // quadratic in the number of chargers (BENCHMARKS.md, 1000 chargers)
     this.ctx.bus.on(this, 'device.info', ({ id }) => void this.publishDevice(id));
+    // a charger's first session adds its session entities (docs/sessions.md)
+    this.ctx.bus.on(this, 'device.session', ({ id, session }) => {
+      if (session && !this.withSession.has(id)) void this.publishDevice(id);
+    });
   }
 
   stop(): void {
@@ -209,8 +216,10 @@ export class HomeAssistantPublisher {
   wanted(): Map<string, string> {
     const out = new Map<string, string>();
     for (const m of bridgeDiscovery(this.ctx.cfg)) out.set(m.topic, json(m.payload));
-    for (const d of this.ctx.devices())
+    for (const d of this.ctx.devices()) {
+      if (d.session) this.withSession.add(d.id);
       for (const m of deviceDiscovery(this.ctx.cfg, d)) out.set(m.topic, json(m.payload));
+    }
     return out;
   }
 
@@ -228,6 +237,7 @@ export class HomeAssistantPublisher {
   publishDevice(id: string): Promise<void> {
     const d = this.ctx.device(id);
     if (!d) return Promise.resolve();
+    if (d.session) this.withSession.add(id);
     const configs = new Map(deviceDiscovery(this.ctx.cfg, d).map((m) => [m.topic, json(m.payload)] as const));
     return this.publishChanged(configs, false);
   }
