@@ -19,6 +19,7 @@ import { simSpec } from './common.js';
 import { measureFloor } from './floor.js';
 import { type BenchResults, checkTargets, formatTables } from './report.js';
 import { type Plan, runBaseline, runBridge, say } from './scenario.js';
+import { runSessionsBench } from './sessions.js';
 
 const USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/run.js [options])
   --n 1,100,1000      charger counts to measure
@@ -33,6 +34,7 @@ const USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/run.js [
   --profile           run the bridge under --cpu-prof (profile in --out)
   --stalls            record the bridge's event-loop hold-ups and GC pauses
   --node-args='...'   more node options for the bridge process
+  --sessions          only the charging-sessions phase (tracking per reading, requests over 10 000 sessions)
   --help              this text`;
 
 function parse() {
@@ -50,6 +52,7 @@ function parse() {
       profile: { type: 'boolean', default: false },
       stalls: { type: 'boolean', default: false },
       'node-args': { type: 'string', default: '' },
+      sessions: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -82,6 +85,7 @@ function options() {
       .map(Number)
       .filter(Number.isFinite);
   return {
+    sessionsOnly: values.sessions,
     ns: list(values.n),
     homieNs: new Set(list(values['homie-n'])),
     perHost: Number(values['per-host']),
@@ -126,8 +130,13 @@ async function bareFloor() {
 }
 
 async function main(): Promise<void> {
-  const { ns, homieNs, perHost, plan } = options();
+  const { ns, homieNs, perHost, plan, sessionsOnly } = options();
   mkdirSync(plan.outDir, { recursive: true });
+  if (sessionsOnly) {
+    const figures = await runSessionsBench();
+    writeFileSync(path.join(plan.outDir, 'sessions.json'), `${JSON.stringify(figures, null, 2)}\n`);
+    return;
+  }
   const started = Date.now();
   const m = machine();
   say(`evse2mqtt benchmark: N = ${ns.join(', ')}; Homie on at N = ${[...homieNs].join(', ') || 'none'}`);

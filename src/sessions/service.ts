@@ -101,6 +101,8 @@ export class Sessions {
   private orphans: OpenSession[] = [];
   private offTariff?: () => void;
   private readonly hasGrid: boolean;
+  /** Record contexts of one-way and bidirectional chargers (made once: records are built every minute per charger). */
+  private ctxs?: [RecordContext, RecordContext];
 
   constructor(private readonly deps: SessionDeps) {
     this.log = new SessionLog(deps.dataDir);
@@ -275,7 +277,11 @@ export class Sessions {
   }
 
   private ctx(c: SessionCharger): RecordContext {
-    return { ...this.baseCtx(), bidirectional: c.caps.bidirectional };
+    this.ctxs ??= [
+      { ...this.baseCtx(), bidirectional: false },
+      { ...this.baseCtx(), bidirectional: true },
+    ];
+    return this.ctxs[c.caps.bidirectional ? 1 : 0];
   }
 
   /** Adds the interval from the session's marks to this reading (`this.cur`) and moves the marks. */
