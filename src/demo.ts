@@ -249,6 +249,7 @@ export async function startDemo(
         { from: '17:00', to: '20:00', price: 0.36 },
       ],
       default_price: 0.25,
+      feed_in_price: 0.08,
       topic: 'energy/prices',
     },
   };
