@@ -1,5 +1,6 @@
 /** Charging sessions end to end: an OpenEVSE simulator, a grid meter on MQTT and a tariff, seen through MQTT, Home Assistant and Homie. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import nunjucks from 'nunjucks';
@@ -168,5 +169,40 @@ describe('charging sessions through MQTT', () => {
     expect(last('$properties')).toBe('energy,cost,solar-share,state');
     expect(last('state')).toBe('active');
     expect(last('cost/$unit')).toBe('EUR');
+  });
+});
+
+describe('a torn sessions file at start', () => {
+  it('is set aside with a warning in the log and on bridge/logging, keeping every complete session', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'evse2mqtt-torn-'));
+    const good = JSON.stringify({
+      id: 'garage-1764547200',
+      charger: 'garage',
+      state: 'ended',
+      start: '2025-12-01T01:00:00+01:00',
+      end: '2025-12-01T02:00:00+01:00',
+      energy: 3,
+    });
+    writeFileSync(path.join(dataDir, 'sessions.jsonl'), `${good}\n{"id":"garage-17645`);
+    const sim = new OpenEvseSimulator();
+    await sim.start();
+    const h = await startHarness({ chargers: [openevseCharger(sim.port)], dataDir });
+    try {
+      const log = await h.rec.waitJson<{ level: string; message: string }>('evse2mqtt/bridge/logging', (m) =>
+        m.message.includes('torn'),
+      );
+      expect(log.level).toBe('warn');
+      expect(readFileSync(path.join(dataDir, 'sessions.jsonl'), 'utf8')).toBe(`${good}\n`);
+      expect(readdirSync(dataDir).some((f) => f.startsWith('sessions.jsonl.torn-'))).toBe(true);
+      // the last complete session is what the charger's session topic shows
+      expect(await h.rec.waitJson<SessionRecord>(SESSION)).toMatchObject({
+        id: 'garage-1764547200',
+        energy: 3,
+      });
+    } finally {
+      await h.stop();
+      await sim.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
