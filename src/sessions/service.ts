@@ -135,6 +135,13 @@ export class Sessions {
     this.offTariff = this.deps.tariff?.onChange(() => {
       this.priceTo = Number.NEGATIVE_INFINITY;
     });
+    // a charger that went offline no longer counts in the site's charging power
+    this.deps.bus.on(this, 'device.availability', ({ id, online }) => {
+      const t = this.tracks.get(id);
+      if (online || !t) return;
+      this.chargingPower -= t.contribution;
+      t.contribution = 0;
+    });
   }
 
   /** After the MQTT connection is up: the load's warnings (log and bridge/logging); sessions of chargers no longer configured are ended. */
@@ -157,6 +164,7 @@ export class Sessions {
   /** Saves the open sessions now and stops the save timer. */
   stop(): void {
     this.offTariff?.();
+    this.deps.bus.off(this);
     if (this.saveTimer) this.save();
   }
 

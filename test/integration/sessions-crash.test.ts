@@ -114,7 +114,10 @@ describe('a charging session across kill -9', () => {
     const first = await run(config);
     const since = rec.mark();
     sim.plugIn({ evMaxCurrent: 32 });
-    const active = await rec.waitJson<SessionRecord>(SESSION, (s) => s.state === 'active', { since });
+    const active = await rec.waitJson<SessionRecord>(SESSION, (s) => s.state === 'active', {
+      since,
+      timeoutMs: 15_000,
+    });
     await until(() => saved()?.id === active.id);
     // charge a little before the crash
     await new Promise((r) => setTimeout(r, 1500));
@@ -129,14 +132,15 @@ describe('a charging session across kill -9', () => {
     const restored = await rec.waitJson<SessionRecord>(
       SESSION,
       (s) => s.id === active.id && s.state === 'active',
-      {
-        since,
-      },
+      { since, timeoutMs: 15_000 },
     );
     expect(restored.start).toBe(active.start);
     const after = rec.mark();
     sim.unplug();
-    const ended = await rec.waitJson<SessionRecord>(SESSION, (s) => s.state === 'ended', { since: after });
+    const ended = await rec.waitJson<SessionRecord>(SESSION, (s) => s.state === 'ended', {
+      since: after,
+      timeoutMs: 15_000,
+    });
     expect(ended.id).toBe(active.id);
     // the energy charged before, during and after the crash (the lifetime counter rose meanwhile)
     expect(ended.energy).toBeGreaterThan(0);
@@ -153,7 +157,10 @@ describe('a charging session across kill -9', () => {
     sim.unplug();
     const since = rec.mark();
     const second = await run(config);
-    const ended = await rec.waitJson<SessionRecord>(SESSION, (s) => s.state === 'ended', { since });
+    const ended = await rec.waitJson<SessionRecord>(SESSION, (s) => s.state === 'ended', {
+      since,
+      timeoutMs: 15_000,
+    });
     expect(ended.id).toBe(active.id);
     expect(Date.parse(ended.end!)).toBe(Math.floor(lastSeen / 1000) * 1000);
     expect(stored()).toEqual([ended]);

@@ -48,6 +48,7 @@ function reading(
 }
 
 interface Rig {
+  bus: EventBus;
   clock: ManualClock;
   logs: MemoryLog;
   dir: string;
@@ -96,7 +97,7 @@ function rig(
     published.push({ id, session: session as SessionRecord | null, fileLines: fileLines() }),
   );
   sessions.load();
-  return { clock, logs, dir, sessions, published, grid, chargers };
+  return { bus, clock, logs, dir, sessions, published, grid, chargers };
 }
 
 /** Feeds one reading to every charger in `values` (by id), then advances the clock by `stepMs`. */
@@ -107,6 +108,14 @@ async function tick(r: Rig, byId: Record<string, ChargerReading>, stepMs = 5000)
   }
   await new Promise((resolve) => setTimeout(resolve, 1));
   await r.clock.advance(stepMs);
+}
+
+/** Waits until `id`'s ended session is published (its line is flushed to disk first). */
+async function untilEnded(r: Rig, id: string): Promise<void> {
+  for (let t = 0; last(r, id)?.state !== 'ended'; t += 10) {
+    if (t > 5000) throw new Error(`no ended session published for ${id}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 const last = (r: Rig, id: string) => [...r.published].reverse().find((p) => p.id === id)?.session ?? null;
@@ -126,7 +135,7 @@ describe('a session from plug-in to unplug', () => {
     for (let i = 0; i < 12; i++)
       await tick(r, { garage: reading(true, { power: 7200, total_energy: 100 + 0.01 * (i + 1) }) });
     await tick(r, { garage: reading(false, { power: 0, total_energy: 100.12 }) });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await untilEnded(r, 'garage');
     const ended = last(r, 'garage')!;
     expect(ended).toMatchObject({
       state: 'ended',
@@ -169,7 +178,7 @@ describe('a session from plug-in to unplug', () => {
     for (let i = 0; i < 6; i++) await tick(r, { quasar: reading(true, { power: 3600 }) }, 10_000); // 0.06 kWh
     for (let i = 0; i < 6; i++) await tick(r, { quasar: reading(true, { power: -1800 }) }, 10_000);
     await tick(r, { quasar: reading(false, { power: 0 }) });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await untilEnded(r, 'quasar');
     const ended = last(r, 'quasar')!;
     expect(ended.energy).toBeCloseTo(0.06, 3);
     expect(ended.discharged_energy).toBeCloseTo(0.03, 3);
@@ -205,11 +214,33 @@ describe('a session from plug-in to unplug', () => {
       a: reading(false, { power: 0, total_energy: 1.4 }),
       b: reading(false, { power: 0, total_energy: 0.6 }),
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await untilEnded(r, 'a');
+    await untilEnded(r, 'b');
     expect(last(r, 'a')).toMatchObject({ energy: 1.4, solar_energy: 0.35, solar_share: 0.25 });
     expect(last(r, 'b')).toMatchObject({ energy: 0.6, solar_energy: 0.15, solar_share: 0.25 });
     // cost: grid 1.05 kWh × 0.3 + solar 0.35 kWh × 0.1 (feed-in)
     expect(last(r, 'a')!.cost).toBeCloseTo(1.05 * 0.3 + 0.35 * 0.1, 4);
+  });
+
+  it('stops counting an offline charger in the site charging power', async () => {
+    const a = charger('a');
+    const b = charger('b');
+    const r = rig([a, b]);
+    await tick(r, {
+      a: reading(false, { power: 0, total_energy: 0 }),
+      b: reading(false, { power: 0, total_energy: 0 }),
+    });
+    await tick(r, {
+      a: reading(true, { power: 7000, total_energy: 0 }),
+      b: reading(true, { power: 3000, total_energy: 0 }),
+    });
+    // b goes offline while its last reading said 3000 W; 7000 W of import is then all a's
+    r.bus.emit('device.availability', { id: 'b', online: false });
+    r.grid.power = 7000;
+    await tick(r, { a: reading(true, { power: 7000, total_energy: 0.7 }) });
+    await tick(r, { a: reading(false, { power: 0, total_energy: 0.7 }) });
+    await untilEnded(r, 'a');
+    expect(last(r, 'a')).toMatchObject({ energy: 0.7, solar_energy: 0, solar_share: 0 });
   });
 });
 
@@ -244,7 +275,7 @@ describe('sessions of a charger with transactions (OCPP)', () => {
     await tick(r, {
       carport: reading(false, { power: 0, total_energy: 11 }, tx(7, 'ABC123', 'EVDisconnected')),
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await untilEnded(r, 'carport');
     expect(last(r, 'carport')).toMatchObject({
       state: 'ended',
       energy: 1,
@@ -277,7 +308,7 @@ describe('sessions across a restart', () => {
     expect(c2.session).toMatchObject({ id, state: 'active', energy: 0.5 });
     await tick(r2, { garage: reading(true, { power: 7000, total_energy: 51.7 }) });
     await tick(r2, { garage: reading(false, { power: 0, total_energy: 51.7 }) });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await untilEnded(r2, 'garage');
     expect(last(r2, 'garage')).toMatchObject({ id, state: 'ended', energy: 1.7 });
   });
 
@@ -291,7 +322,7 @@ describe('sessions across a restart', () => {
     const c2 = charger('garage');
     const r2 = rig([c2], { dir: r.dir, clock: r.clock });
     await tick(r2, { garage: reading(false, { power: 0, total_energy: 58 }) });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await untilEnded(r2, 'garage');
     const ended = last(r2, 'garage')!;
     expect(ended).toMatchObject({ state: 'ended', energy: 0.5 });
     expect(Date.parse(ended.end!)).toBe(Math.floor(lastSeen / 1000) * 1000);
