@@ -1,6 +1,7 @@
 /** The arithmetic of a charging session: energy per interval from the best source, its grid/solar split, and its cost. */
 import { describe, expect, it } from '@jest/globals';
 import type { TariffConfig } from '../../src/config/types.js';
+import { csvField } from '../../src/sessions/query.js';
 import {
   averagePrice,
   chargedEnergy,
@@ -167,5 +168,19 @@ describe('the cost of a session', () => {
     const t0 = Date.parse('2026-06-01T10:00:00+02:00');
     const cost = sessionCost(tariff, t0, t0 + 2 * HOUR, 3.6, (t) => (t < t0 + HOUR ? 0 : 1));
     expect(cost).toBeCloseTo(3.6 * 0.08 + 3.6 * 0.25, 9);
+  });
+});
+
+describe('CSV fields (RFC 4180)', () => {
+  it.each([
+    ['plain', 'garage', 'garage'],
+    ['a comma is quoted', 'a,b', '"a,b"'],
+    ['a quote is doubled inside quotes', 'say "hi"', '"say ""hi"""'],
+    ['a line break is quoted', 'a\nb', '"a\nb"'],
+    ['null is an empty field', null, ''],
+    ['modes are joined with ;', ['solar', 'manual'], 'solar;manual'],
+    ['a number as written', 0.25, '0.25'],
+  ])('%s', (_name, value, field) => {
+    expect(csvField(value)).toBe(field);
   });
 });
