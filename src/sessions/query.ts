@@ -140,3 +140,26 @@ export function toCsv(sessions: readonly SessionRecord[]): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** Where a request's sessions come from: the configured charger ids, site.timezone, the stored sessions and the active ones. */
+export interface QuerySources {
+  chargers: readonly string[];
+  timezone: string;
+  stored: () => Promise<SessionRecord[]>;
+  active: () => SessionRecord[];
+}
+
+/** The data of a sessions request (JSON with totals, or CSV); throws an Error naming every malformed field. */
+export async function answerQuery(
+  body: Record<string, unknown>,
+  src: QuerySources,
+): Promise<Record<string, unknown>> {
+  const parsed = parseQuery(body, src.chargers, src.timezone);
+  if (!parsed.query) throw new Error(parsed.problems.join('; '));
+  const stored = await src.stored();
+  const active = src.active();
+  const seen = new Set(active.map((r) => r.id));
+  const all = seen.size > 0 ? [...stored.filter((r) => !seen.has(r.id)), ...active] : stored;
+  const { sessions, totals } = selectSessions(all, parsed.query);
+  return parsed.query.format === 'csv' ? { csv: toCsv(sessions) } : { sessions, totals };
+}

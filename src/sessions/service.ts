@@ -1,61 +1,13 @@
-/**
- * Charging sessions (docs/sessions.md): one per plug-in per charger, tracked from every reading,
- * split into grid and solar energy and priced per interval, saved while open in state.json,
- * stored when ended in sessions.jsonl, published on `<base>/<id>/session` and answered to
- * `bridge/request/sessions`.
- */
-import type { Logger } from 'pino';
-import type { EventBus } from '../core/bus.js';
-import type { Clock, TimerHandle } from '../core/clock.js';
+import type { TimerHandle } from '../core/clock.js';
 import type { ChargerReading, TransactionInfo } from '../core/model.js';
-import type { StateStore } from '../core/state-store.js';
-import type { Tariff } from '../tariff/tariff.js';
+import type { SessionCharger, SessionDeps, SessionsResponse } from './deps.js';
 import { SessionLog } from './log-file.js';
-import { parseQuery, selectSessions, toCsv } from './query.js';
+import { answerQuery } from './query.js';
 import { newSession, parseOpenSession, type RecordContext, toRecord } from './record.js';
 import { chargedEnergy, dischargedEnergy, type EnergyMarks, gridFraction, intervalCost } from './split.js';
 import type { OpenSession, SessionRecord } from './types.js';
 
-/** What sessions need of a charger (ChargerRuntime has it). */
-export interface SessionCharger {
-  readonly id: string;
-  /** The mode in force. */
-  readonly mode: string;
-  readonly caps: { readonly bidirectional: boolean };
-  readonly cfg: { readonly poll_interval: number };
-  /** The record on `<base>/<id>/session`; set here, read by publishers. */
-  session: Readonly<SessionRecord> | null;
-}
-
-/** The grid meter's reading: W (+ import) and whether it is stale. */
-export interface GridReading {
-  value(): { value: number | null; stale: boolean };
-}
-
-/** What the sessions service is built from. */
-export interface SessionDeps {
-  dataDir: string;
-  /** site.timezone */
-  timezone: string;
-  clock: Clock;
-  log: Logger;
-  bus: EventBus;
-  store: StateStore;
-  chargers: () => readonly SessionCharger[];
-  /** The grid meter, when configured. */
-  grid?: GridReading;
-  tariff?: Tariff;
-  /** tariff.feed_in_price, currency/kWh. */
-  feedIn: number;
-}
-
-/** A bridge response (Zigbee2MQTT shape), as `bridge/response/sessions` carries it. */
-export interface SessionsResponse {
-  status: 'ok' | 'error';
-  data: Record<string, unknown>;
-  error?: string;
-  transaction?: unknown;
-}
+export type { GridReading, SessionCharger, SessionDeps, SessionsResponse } from './deps.js';
 
 /** Per charger: the open session and what the next reading is compared with. */
 class Track {
@@ -243,26 +195,17 @@ export class Sessions {
   /** The data of a sessions request; throws an Error naming every malformed field. */
   async query(body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const chargers = this.deps.chargers();
-    const parsed = parseQuery(
-      body,
-      chargers.map((c) => c.id),
-      this.deps.timezone,
-    );
-    if (!parsed.query) throw new Error(parsed.problems.join('; '));
-    const stored = await this.log.readAll();
     const now = this.deps.clock.now();
-    const seen = new Set<string>();
-    const active: SessionRecord[] = [];
-    for (const c of chargers) {
-      const s = this.tracks.get(c.id)?.open;
-      if (s) {
-        active.push(toRecord(s, this.ctx(c), null, now));
-        seen.add(s.id);
-      }
-    }
-    const all = seen.size > 0 ? [...stored.filter((r) => !seen.has(r.id)), ...active] : stored;
-    const { sessions, totals } = selectSessions(all, parsed.query);
-    return parsed.query.format === 'csv' ? { csv: toCsv(sessions) } : { sessions, totals };
+    return answerQuery(body, {
+      chargers: chargers.map((c) => c.id),
+      timezone: this.deps.timezone,
+      stored: () => this.log.readAll(),
+      active: () =>
+        chargers.flatMap((c) => {
+          const s = this.tracks.get(c.id)?.open;
+          return s ? [toRecord(s, this.ctx(c), null, now)] : [];
+        }),
+    });
   }
 
   // ---- internals ----------------------------------------------------------------------------
