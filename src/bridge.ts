@@ -26,6 +26,7 @@ import type { PublisherContext } from './publishers/context.js';
 import { HomeAssistantPublisher } from './publishers/homeassistant.js';
 import { HomiePublisher } from './publishers/homie.js';
 import { StatePublisher } from './publishers/state.js';
+import { Sessions } from './sessions/service.js';
 import { SiteRuntime } from './site/site.js';
 import { Tariff } from './tariff/tariff.js';
 
@@ -73,6 +74,8 @@ export class Bridge {
   private readonly control: ControlHooks;
   private engine?: Engine;
   private influx?: InfluxOutput;
+  /** Charging sessions (docs/sessions.md); `sessions.request(body)` answers like `bridge/request/sessions`. */
+  sessions!: Sessions;
   private ctx!: PublisherContext;
   private states!: StatePublisher;
   private ha?: HomeAssistantPublisher;
@@ -172,6 +175,7 @@ export class Bridge {
           instance: homieInstance(cfg.mqtt.base_topic),
           store: this.store,
           control: this.control,
+          onReading: (charger, reading) => this.sessions.onReading(charger, reading),
         }),
       );
     }
@@ -186,6 +190,19 @@ export class Bridge {
         }),
       );
     }
+    this.sessions = new Sessions({
+      dataDir: cfg.data_dir,
+      timezone: cfg.site.timezone,
+      clock: this.clock,
+      log: this.loggers.log.child({ module: 'sessions' }),
+      bus: this.bus,
+      store: this.store,
+      chargers: () => this.chargers,
+      grid: this.meters.find((m) => m.cfg.role === 'grid'),
+      tariff: this.tariff,
+      feedIn: cfg.tariff?.feed_in_price ?? 0,
+    });
+    this.sessions.load();
     if (SiteRuntime.wanted(cfg)) {
       this.site = new SiteRuntime({
         cfg,
@@ -228,6 +245,7 @@ export class Bridge {
       await c.refresh();
       return { id: c.id };
     });
+    this.router.addRequest('sessions', (body) => this.sessions.query(body));
     if (cfg.homeassistant.enabled) this.ha = new HomeAssistantPublisher(this.ctx);
     this.states.start();
     this.frontend = await startFrontend({
@@ -288,6 +306,7 @@ export class Bridge {
     if (opts.exit) await Promise.all(this.chargers.map((c) => c.exit()));
     await Promise.all(this.chargers.map((c) => c.stop()));
     await Promise.all(this.meters.map((m) => m.stop()));
+    this.sessions?.stop();
     await this.influx?.stop();
     this.site?.stop();
     this.tariff?.stop();
@@ -359,6 +378,7 @@ export class Bridge {
       this.homie.start();
     }
     await this.states.republish();
+    await this.sessions.announce();
     this.log.info(
       { chargers: this.chargers.length, base_topic: cfg.mqtt.base_topic },
       `bridge ready; watch with: mosquitto_sub -h ${hostOf(this.conn.url)} -p ${portOf(this.conn.url)} -t '${cfg.mqtt.base_topic}/#' -v`,

@@ -213,6 +213,7 @@ export async function startDemo(logger: LoggerBundle, opts: DemoOptions = {}): P
         { from: '17:00', to: '20:00', price: 0.36 },
       ],
       default_price: 0.25,
+      feed_in_price: 0.08,
       topic: 'energy/prices',
     },
   };

@@ -21,6 +21,7 @@ import { measureFloor } from './floor.js';
 import { type BenchResults, checkTargets, formatTables } from './report.js';
 import { type Plan, runBaseline, runBridge, say } from './scenario.js';
 import { runUi, type UiRun } from './ui.js';
+import { runSessionsBench } from './sessions.js';
 
 const USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/run.js [options])
   --n 1,100,1000      charger counts to measure
@@ -37,6 +38,7 @@ const USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/run.js [
   --profile           run the bridge under --cpu-prof (profile in --out)
   --stalls            record the bridge's event-loop hold-ups and GC pauses
   --node-args='...'   more node options for the bridge process
+  --sessions          only the charging-sessions phase (tracking per reading, requests over 10 000 sessions)
   --help              this text`;
 
 function parse() {
@@ -56,6 +58,7 @@ function parse() {
       profile: { type: 'boolean', default: false },
       stalls: { type: 'boolean', default: false },
       'node-args': { type: 'string', default: '' },
+      sessions: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -88,6 +91,7 @@ function options() {
       .map(Number)
       .filter(Number.isFinite);
   return {
+    sessionsOnly: values.sessions,
     ns: list(values.n),
     homieNs: new Set(list(values['homie-n'])),
     uiNs: new Set(list(values['ui-n'])),
@@ -134,9 +138,14 @@ async function bareFloor() {
 }
 
 async function main(): Promise<void> {
-  const { ns, homieNs, uiNs, pages, perHost, plan } = options();
+  const { ns, homieNs, uiNs, pages, perHost, plan, sessionsOnly } = options();
   const ui: UiRun[] = [];
   mkdirSync(plan.outDir, { recursive: true });
+  if (sessionsOnly) {
+    const figures = await runSessionsBench();
+    writeFileSync(path.join(plan.outDir, 'sessions.json'), `${JSON.stringify(figures, null, 2)}\n`);
+    return;
+  }
   const started = Date.now();
   const m = machine();
   say(`evse2mqtt benchmark: N = ${ns.join(', ')}; Homie on at N = ${[...homieNs].join(', ') || 'none'}`);

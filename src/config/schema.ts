@@ -262,6 +262,11 @@ export const tariffSchema = {
   },
   zones: { doc: 'Daily time-of-use zones', default: [] as unknown[], format: list },
   default_price: { doc: 'Price outside the zones', default: null, format: num(-1000, 1000) },
+  feed_in_price: {
+    doc: 'Paid per kWh exported (prices solar energy in sessions)',
+    default: 0,
+    format: num(-1000, 1000),
+  },
   topic: { doc: 'Topic of a JSON price list', default: null, format: str({ optional: true }) },
 };
 

@@ -146,6 +146,8 @@ export interface TariffConfig {
   currency: string;
   zones: TariffZone[];
   default_price: number;
+  /** Paid per kWh exported, in `currency`; prices the solar energy of a session (docs/sessions.md); the configuration sets 0 by default. */
+  feed_in_price?: number;
   topic?: string;
 }
 

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { SessionRecord } from '../sessions/types.js';
 import type { DeviceInfo } from './model.js';
 
 /** Events of the bridge, one payload type each. */
@@ -7,6 +8,8 @@ export interface BusEvents {
   'device.state': { id: string; state: Readonly<Record<string, unknown>>; changed: readonly string[] };
   /** A charger's smart-charging plan changed (`<base>/<id>/plan`). */
   'device.plan': { id: string; plan: Readonly<Record<string, unknown>> };
+  /** A charger's charging session changed (`<base>/<id>/session`; null = none to show). */
+  'device.session': { id: string; session: Readonly<SessionRecord> | null };
   /** A device went online or offline. */
   'device.availability': { id: string; online: boolean };
   /** A device's identity became known or changed (model, firmware). */

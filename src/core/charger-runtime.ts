@@ -1,5 +1,6 @@
 import type { ChargerConfig, SmartChargingConfig } from '../config/types.js';
 import type { ChargerCapabilities } from '../drivers/types.js';
+import type { SessionRecord } from '../sessions/types.js';
 import { ChargerLink, type LinkBase } from './charger-link.js';
 import {
   adoptedTargets,
@@ -35,6 +36,8 @@ import type { StateStore } from './state-store.js';
 export interface RuntimeDeps extends LinkBase {
   store: StateStore;
   control: ControlHooks;
+  /** Called with every reading after it is published (charging sessions); must be cheap. */
+  onReading?: (charger: ChargerRuntime, reading: ChargerReading) => void;
 }
 
 /**
@@ -62,6 +65,8 @@ export class ChargerRuntime implements DeviceView {
   smartPolicy: SmartChargingConfig | null;
   /** Set by the engine: the smart-charging plan (`<base>/<id>/plan`). */
   plan: Record<string, unknown> | null = null;
+  /** Set by the sessions service: the charging session on `<base>/<id>/session` (docs/sessions.md). */
+  session: Readonly<SessionRecord> | null = null;
   /** JSON of `decision` and `plan`, to tell a change without serialising the old one again. */
   private decisionJson = 'null';
   private planJson = 'null';
@@ -234,6 +239,7 @@ export class ChargerRuntime implements DeviceView {
     this.link.noteSuccess(reading);
     if (countsForAdoption) this.checkAdoption(reading);
     this.publish();
+    this.deps.onReading?.(this, reading);
     if (!this.resumed) {
       this.resumed = true;
       this.resume();

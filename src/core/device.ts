@@ -1,3 +1,4 @@
+import type { SessionRecord } from '../sessions/types.js';
 import type { EntityDef } from './entities.js';
 import type { DeviceInfo } from './model.js';
 import type { CommandResult, SetOptions } from './set-command.js';
@@ -27,6 +28,8 @@ export interface DeviceView {
   readonly current: Readonly<Record<string, unknown>>;
   /** A charger's smart-charging plan (`<base>/<id>/plan`), null until the engine made one. */
   readonly plan?: Readonly<Record<string, unknown>> | null;
+  /** A charger's charging session (`<base>/<id>/session`): the active one, else the last ended one. */
+  readonly session?: Readonly<SessionRecord> | null;
   /** Falls back by itself if the bridge dies (the README's chargers table), for bridge/info. */
   readonly watchdog?: boolean;
   /** A `/set` from MQTT or Homie; absent on read-only devices. */

@@ -8,6 +8,8 @@ import type { Mode } from './model.js';
 export interface SavedState {
   chargers: Record<string, { mode?: Mode; smart_charging?: SmartChargingConfig | null }>;
   site: { max_current?: number | null; residual_power?: number };
+  /** Open charging sessions by charger (src/sessions/, docs/sessions.md); checked where read. */
+  sessions?: Record<string, unknown>;
 }
 
 /** `<data_dir>/state.json`, read at start and rewritten (atomically) on every change. */
@@ -40,6 +42,7 @@ export class StateStore {
       this.state = {
         chargers: typeof parsed.chargers === 'object' && parsed.chargers ? parsed.chargers : {},
         site: typeof parsed.site === 'object' && parsed.site ? parsed.site : {},
+        ...(typeof parsed.sessions === 'object' && parsed.sessions ? { sessions: parsed.sessions } : {}),
       };
     } catch {
       const aside = `${this.file}.corrupt-${Date.now()}`;
@@ -75,6 +78,17 @@ export class StateStore {
   /** Merges site keys and saves. */
   saveSite(patch: SavedState['site']): void {
     this.state.site = { ...this.state.site, ...patch };
+    this.write();
+  }
+
+  /** The open charging sessions saved by charger (unchecked). */
+  sessions(): Record<string, unknown> {
+    return this.state.sessions ?? {};
+  }
+
+  /** Replaces the open charging sessions and saves (the caller batches: at most one save per second). */
+  saveSessions(sessions: Record<string, unknown>): void {
+    this.state.sessions = sessions;
     this.write();
   }
 

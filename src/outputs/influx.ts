@@ -3,6 +3,7 @@ import type { InfluxConfig } from '../config/types.js';
 import type { EventBus } from '../core/bus.js';
 import { backoff, type Clock, type TimerHandle } from '../core/clock.js';
 import type { DeviceView } from '../core/device.js';
+import type { SessionRecord } from '../sessions/types.js';
 import { HttpClient } from '../transport/http.js';
 
 const FLUSH_MS = 5_000;
@@ -34,6 +35,25 @@ export function toLine(
   }
   if (fields.length === 0) return null;
   return `evse2mqtt_${d.kind},${tags.join(',')} ${fields.join(',')} ${Math.round(atMs)}`;
+}
+
+/** The point of an ended session: `evse2mqtt_session,charger=<id> energy=…,solar_energy=…,cost=…,duration=…` at its end, ms. */
+export function sessionLine(s: Readonly<SessionRecord>): string {
+  const fields: string[] = [];
+  for (const k of [
+    'energy',
+    'discharged_energy',
+    'solar_energy',
+    'cost',
+    'duration',
+    'charging_time',
+    'max_power',
+  ] as const) {
+    const v = s[k];
+    if (typeof v === 'number' && Number.isFinite(v)) fields.push(`${k}=${v}`);
+  }
+  const at = Date.parse(s.end ?? s.start);
+  return `evse2mqtt_session,charger=${escapeTag(s.charger)} ${fields.join(',')} ${at}`;
 }
 
 /**
@@ -73,15 +93,22 @@ export class InfluxOutput {
         typeof planState === 'string' ? { ...state, plan_state: planState } : state,
         this.deps.clock.now(),
       );
-      if (!line) return;
-      this.buffer.push(line);
-      if (this.buffer.length > MAX_BUFFER) {
-        this.dropped += this.buffer.length - MAX_BUFFER;
-        this.buffer.splice(0, this.buffer.length - MAX_BUFFER);
-      }
-      if (this.buffer.length >= BATCH_LINES) void this.flush();
+      if (line) this.push(line);
+    });
+    this.deps.bus.on(this, 'device.session', ({ session }) => {
+      // one point per ended session, at its end time (docs/sessions.md)
+      if (session?.state === 'ended') this.push(sessionLine(session));
     });
     this.schedule(FLUSH_MS);
+  }
+
+  private push(line: string): void {
+    this.buffer.push(line);
+    if (this.buffer.length > MAX_BUFFER) {
+      this.dropped += this.buffer.length - MAX_BUFFER;
+      this.buffer.splice(0, this.buffer.length - MAX_BUFFER);
+    }
+    if (this.buffer.length >= BATCH_LINES) void this.flush();
   }
 
   /** Stops the timer and tries one last write. */

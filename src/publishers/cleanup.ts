@@ -14,7 +14,7 @@ export interface Wanted {
 }
 
 /** Retained suffixes the bridge publishes under `<base>/<id>`. */
-const DEVICE_SUFFIXES = ['', '/availability', '/plan'];
+const DEVICE_SUFFIXES = ['', '/availability', '/plan', '/session'];
 
 /**
  * Start-up read of the bridge's own retained topics (docs/mqtt-api.md) and the clean-up after it:
@@ -117,6 +117,11 @@ export class RetainedSweep {
     conn.on('message', onMessage);
     await conn.subscribe([filter]);
     await sleep(clock, 1000);
+    // a large tree may still be streaming in (a loaded broker): go on while a quarter second brings news
+    for (let seen = -1; seen !== topics.size; ) {
+      seen = topics.size;
+      await sleep(clock, 250);
+    }
     conn.off('message', onMessage);
     await conn.unsubscribe([filter]);
     const state = `${cfg.homie.base_topic}/${dev}/$state`;

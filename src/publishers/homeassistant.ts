@@ -5,6 +5,7 @@ import type { DeviceView } from '../core/device.js';
 import type { ChargerContext, EntityDef, HaComponent } from '../core/entities.js';
 import { haInstance, PRODUCT } from '../core/naming.js';
 import { HOMEPAGE, VERSION } from '../core/version.js';
+import { sessionEntities } from '../sessions/ha-session.js';
 import { json, type PublisherContext } from './context.js';
 import { planEntities } from './ha-plan.js';
 
@@ -57,9 +58,15 @@ export function deviceDiscovery(cfg: Config, d: DeviceView): DiscoveryMessage[] 
     if (e.ha.icon && !e.ha.device_class) payload.icon = e.ha.icon;
     return { topic: `${cfg.homeassistant.discovery_topic}/${component}/${node}/${e.key}/config`, payload };
   });
-  if (d.kind !== 'charger' || !(d.ctx as ChargerContext).modes.includes('smart')) return entities;
+  if (d.kind !== 'charger') return entities;
   const common = { device, origin: origin(), availability, availability_mode: 'all', qos: 1 };
-  const plan = planEntities(base, d.id, currency(cfg)).map(({ component, key, config }) => ({
+  const smart = (d.ctx as ChargerContext).modes.includes('smart');
+  const hasGrid = cfg.meters.some((m) => m.role === 'grid');
+  const plan = [
+    ...(smart ? planEntities(base, d.id, currency(cfg)) : []),
+    // announced once the charger has a session: HA entities need their state topic published
+    ...(d.session ? sessionEntities(base, d.id, currency(cfg), hasGrid) : []),
+  ].map(({ component, key, config }) => ({
     topic: `${cfg.homeassistant.discovery_topic}/${component}/${node}/${key}/config`,
     payload: {
       unique_id: `${node}_${key}`,
@@ -187,6 +194,8 @@ function shape(e: EntityDef<any>, component: HaComponent, d: DeviceView): Record
 export class HomeAssistantPublisher {
   /** What each discovery topic holds, as a digest: the payloads themselves were ~30 MB at 1000 chargers. */
   private published = new Map<string, string>();
+  /** Chargers whose session entities are announced. */
+  private readonly withSession = new Set<string>();
   /**
    * Discovery publishes in flight at once. At 1000 chargers start-up publishes ~30 000 configs:
    * all at once they sat in the client's and the broker's buffers together and set the process's
@@ -200,6 +209,10 @@ export class HomeAssistantPublisher {
     // only the device whose info changed: recomputing every device's discovery here made start-up
     // quadratic in the number of chargers (BENCHMARKS.md, 1000 chargers)
     this.ctx.bus.on(this, 'device.info', ({ id }) => void this.publishDevice(id));
+    // a charger's first session adds its session entities (docs/sessions.md)
+    this.ctx.bus.on(this, 'device.session', ({ id, session }) => {
+      if (session && !this.withSession.has(id)) void this.publishDevice(id);
+    });
   }
 
   stop(): void {
@@ -210,8 +223,10 @@ export class HomeAssistantPublisher {
   wanted(): Map<string, string> {
     const out = new Map<string, string>();
     for (const m of bridgeDiscovery(this.ctx.cfg)) out.set(m.topic, json(m.payload));
-    for (const d of this.ctx.devices())
+    for (const d of this.ctx.devices()) {
+      if (d.session) this.withSession.add(d.id);
       for (const m of deviceDiscovery(this.ctx.cfg, d)) out.set(m.topic, json(m.payload));
+    }
     return out;
   }
 
@@ -229,6 +244,7 @@ export class HomeAssistantPublisher {
   publishDevice(id: string): Promise<void> {
     const d = this.ctx.device(id);
     if (!d) return Promise.resolve();
+    if (d.session) this.withSession.add(id);
     const configs = new Map(deviceDiscovery(this.ctx.cfg, d).map((m) => [m.topic, json(m.payload)] as const));
     return this.publishChanged(configs, false);
   }

@@ -5,6 +5,7 @@ import { homieInstance, homieProperty } from '../core/naming.js';
 import type { CommandResult } from '../core/set-command.js';
 import { VERSION } from '../core/version.js';
 import { MqttConnection } from '../mqtt/connection.js';
+import { type SessionProperty, sessionProperties } from '../sessions/homie-session.js';
 import type { PublisherContext } from './context.js';
 import { type DecisionProperty, decisionProperties } from './homie-decision.js';
 import { type PlanProperty, planProperties } from './homie-plan.js';
@@ -85,6 +86,8 @@ export class HomieDevice {
   private readonly plan: PlanProperty[] | null;
   /** The `decision` node's properties, for chargers (why the engine does what it does). */
   private readonly decision: DecisionProperty[] | null;
+  /** The `session` node's properties, for chargers (docs/sessions.md). */
+  private readonly session: SessionProperty[] | null;
 
   constructor(
     private readonly ctx: PublisherContext,
@@ -102,6 +105,7 @@ export class HomieDevice {
         : null;
     this.decision =
       device.kind === 'charger' ? decisionProperties((device.ctx as ChargerContext).modes) : null;
+    this.session = device.kind === 'charger' ? sessionProperties(cfg.tariff?.currency ?? null) : null;
     this.conn = new MqttConnection({
       ...ctx.conn.sibling,
       clientId: `${cfg.mqtt.client_id}-${index}`,
@@ -119,6 +123,9 @@ export class HomieDevice {
     });
     this.ctx.bus.on(this, 'device.plan', ({ id }) => {
       if (id === this.device.id && this.announced) void this.publishPlan();
+    });
+    this.ctx.bus.on(this, 'device.session', ({ id }) => {
+      if (id === this.device.id && this.announced) void this.publishSession();
     });
     this.ctx.bus.on(this, 'device.availability', ({ id }) => {
       if (id === this.device.id && this.announced) void this.publishState();
@@ -169,7 +176,12 @@ export class HomieDevice {
       ['$implementation', implementation(this.ctx.cfg.mqtt.base_topic)],
       [
         '$nodes',
-        [this.node.id, ...(this.plan ? ['plan'] : []), ...(this.decision ? ['decision'] : [])].join(','),
+        [
+          this.node.id,
+          ...(this.plan ? ['plan'] : []),
+          ...(this.decision ? ['decision'] : []),
+          ...(this.session ? ['session'] : []),
+        ].join(','),
       ],
       [`${this.node.id}/$name`, this.node.name],
       [`${this.node.id}/$type`, this.node.type],
@@ -191,6 +203,12 @@ export class HomieDevice {
       for (const p of this.decision)
         for (const [k, v] of Object.entries(p.attrs)) attrs.push([`decision/${p.id}/${k}`, v]);
     }
+    if (this.session) {
+      attrs.push(['session/$name', 'Charging session'], ['session/$type', 'Charging session']);
+      attrs.push(['session/$properties', this.session.map((p) => p.id).join(',')]);
+      for (const p of this.session)
+        for (const [k, v] of Object.entries(p.attrs)) attrs.push([`session/${p.id}/${k}`, v]);
+    }
     // ten at a time: a thousand devices announcing ~100 attributes each at once queued ~100 000
     // messages in the embedded broker, whose queue then drained recursively until the stack
     // overflowed (mqemitter; BENCHMARKS.md)
@@ -198,6 +216,7 @@ export class HomieDevice {
       await Promise.all(attrs.slice(i, i + 10).map(([t, v]) => this.pub(t, v)));
     await this.publishValues(d.entities.map((e) => e.key));
     await this.publishPlan();
+    await this.publishSession();
     this.announced = true;
     // values that changed while the announcement was under way
     await this.publishValues(d.entities.map((e) => e.key));
@@ -241,6 +260,21 @@ export class HomieDevice {
     for (const p of this.plan) {
       const topic = `plan/${p.id}`;
       const v = p.value(plan);
+      if (this.sent.get(topic) === v) continue;
+      this.sent.set(topic, v);
+      jobs.push(this.pub(topic, v));
+    }
+    await Promise.all(jobs);
+  }
+
+  /** The session node's values (none until the charger has had a session). */
+  private async publishSession(): Promise<void> {
+    const session = this.device.session;
+    if (!this.session || !session) return;
+    const jobs: Array<Promise<void>> = [];
+    for (const p of this.session) {
+      const topic = `session/${p.id}`;
+      const v = p.value(session);
       if (this.sent.get(topic) === v) continue;
       this.sent.set(topic, v);
       jobs.push(this.pub(topic, v));

@@ -87,7 +87,7 @@ describe('the Homie decision node', () => {
   it('is announced beside the charger node, with Homie 4 datatypes', async () => {
     const retained = await Recorder.retained(h.url, [`${DEV}/#`]);
     const get = (t: string) => retained.find((m) => m.topic === `${DEV}/${t}`)?.payload;
-    expect(get('$nodes')?.split(',')).toEqual(['charger', 'plan', 'decision']);
+    expect(get('$nodes')?.split(',')).toEqual(['charger', 'plan', 'decision', 'session']);
     expect(get('decision/$properties')).toBe(
       'mode,surplus-power,target-current,phases,blocked-by,next-change',
     );

@@ -261,7 +261,7 @@ describe('smart charging with the OpenEVSE simulator and a fake clock', () => {
     expect(checkHomieDevice(homie, 'evse2mqtt-garage')).toEqual([]);
     const homieRetained = await Recorder.retained(h.url, ['homie/evse2mqtt-garage/#']);
     const hget = (t: string) => homieRetained.find((m) => m.topic === `homie/evse2mqtt-garage/${t}`)?.payload;
-    expect(hget('$nodes')).toBe('charger,plan,decision');
+    expect(hget('$nodes')).toBe('charger,plan,decision,session');
     expect(hget('plan/next-start')).toBe('2026-06-02T02:00:00+02:00');
     expect(hget('plan/estimated-cost/$unit')).toBe('EUR');
     expect(hget('plan/energy/$settable')).toBe('true');
