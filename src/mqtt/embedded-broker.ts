@@ -4,8 +4,12 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import { type Clock, realClock } from '../core/clock.js';
+import { guardFrames } from './frame-guard.js';
 import { duplexPair } from './in-process.js';
-import { RefusalLog, type TopicRules } from './topic-guard.js';
+import { MAX_OTHER_BYTES, RefusalLog, type TopicRules } from './topic-guard.js';
+
+/** The largest packet a TCP client may send: the largest payload taken plus room for topic and properties, bytes. */
+const MAX_PACKET_BYTES_TCP = MAX_OTHER_BYTES + 64 * 1024;
 
 /** A running embedded broker. */
 export interface EmbeddedBroker {
@@ -44,6 +48,7 @@ export interface EmbeddedBrokerOptions {
  */
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const inProcess = new WeakSet<object>();
+  const refusals = new RefusalLog(opts.clock ?? realClock, opts.log);
   const broker = await Aedes.createBroker({
     ...(opts.user
       ? {
@@ -55,21 +60,22 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
           },
         }
       : {}),
-    ...(opts.rules
-      ? {
-          authorizePublish: guardPublish(
-            opts.rules,
-            inProcess,
-            new RefusalLog(opts.clock ?? realClock, opts.log),
-          ),
-        }
-      : {}),
+    ...(opts.rules ? { authorizePublish: guardPublish(opts.rules, inProcess, refusals) } : {}),
   });
   const connections = new Set<net.Socket | Duplex>();
   const server = net.createServer({ noDelay: true }, (socket) => {
     connections.add(socket);
     socket.on('close', () => connections.delete(socket));
     broker.handle(socket);
+    if (opts.rules)
+      guardFrames(socket, MAX_PACKET_BYTES_TCP, (bytes) =>
+        refusals.refused(
+          { remote: socket.remoteAddress, bytes },
+          bytes < 0
+            ? 'dropped an MQTT client that sent a malformed packet length'
+            : `dropped an MQTT client that announced a ${bytes}-byte packet (over the ${MAX_PACKET_BYTES_TCP / 1024} KiB limit)`,
+        ),
+      );
   });
   let port: number;
   try {

@@ -29,6 +29,21 @@ export class HostileClient {
     this.client.publish(topic, payload, { qos: 0, retain });
   }
 
+  /** Writes the fixed header of a PUBLISH announcing `bytes` bytes, and a little of its body (the rest never comes). */
+  announce(bytes: number): void {
+    const header = [0x30];
+    let n = bytes;
+    do {
+      let b = n % 128;
+      n = Math.floor(n / 128);
+      if (n > 0) b |= 0x80;
+      header.push(b);
+    } while (n > 0);
+    (this.client.stream as unknown as { write(b: Buffer): boolean }).write(
+      Buffer.concat([Buffer.from(header), Buffer.alloc(1024, 0x39)]),
+    );
+  }
+
   /** A payload of `bytes` bytes that is valid JSON (an object with one long string). */
   static jsonOf(bytes: number): string {
     return `{"x":"${'9'.repeat(Math.max(0, bytes - 8))}"}`;

@@ -94,6 +94,15 @@ describe('the embedded broker and a hostile client', () => {
     });
   });
 
+  it('drops a client that announces a 100 MiB packet as soon as its header arrives', async () => {
+    const evil = await HostileClient.connect(url);
+    const rss = process.memoryUsage().rss;
+    evil.announce(100 * 1024 * 1024);
+    expect(await dropped(evil)).toBe(true);
+    expect(logs.text()).toContain('dropped an MQTT client that announced a 104857600-byte packet');
+    expect(process.memoryUsage().rss - rss).toBeLessThan(50 * 1024 * 1024);
+  });
+
   it('refuses a /set over 64 KiB and takes the next normal one; topics that are not the bridge’s take larger payloads', async () => {
     const evil = await HostileClient.connect(url);
     evil.send('evse2mqtt/garage/set', HostileClient.jsonOf(70 * 1024));
