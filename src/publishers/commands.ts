@@ -147,7 +147,7 @@ export class CommandRouter {
       Object.assign(out, {
         status: 'error',
         data: {},
-        error: `unknown request "${cmd}"; known: ${[...this.requests.keys()].join(', ')}`,
+        error: `unknown request ${show(cmd)}; known: ${[...this.requests.keys()].join(', ')}`,
       });
     } else {
       try {

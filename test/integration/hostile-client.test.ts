@@ -98,6 +98,16 @@ describe('a hostile MQTT client', () => {
     expect(r.error.endsWith('; and 2990 more problems')).toBe(true);
   });
 
+  it('gets a short answer to a request with a 30 000-character name', async () => {
+    await start();
+    const cmd = 'x'.repeat(30_000);
+    const since = h.rec.mark();
+    await h.rec.publish(`evse2mqtt/bridge/request/${cmd}`, '{}');
+    const m = await h.rec.waitFor((x) => x.topic === `evse2mqtt/bridge/response/${cmd}`, { since });
+    expect(m.payload.length).toBeLessThan(1024);
+    expect(JSON.parse(m.payload).error).toMatch(/^unknown request "x{59}…; known: health_check/);
+  });
+
   it('gets one full republish per 10 s however many Home Assistant birth messages it sends', async () => {
     await start();
     const since = h.rec.mark();
