@@ -1,7 +1,4 @@
 import type http from 'node:http';
-import type { IncomingMessage } from 'node:http';
-import { type WebSocket, WebSocketServer } from 'ws';
-import { floodFrames } from '../../sim/hostile.js';
 import {
   asJsonObject,
   basicAuthOk,
@@ -9,6 +6,7 @@ import {
   type RecordedRequest,
   type SimReply,
 } from '../../sim/http-sim.js';
+import { PushServer } from '../../sim/push-server.js';
 import { EVSE_STATES } from './mapping.js';
 import { ClaimTable, type ClaimTarget, claimsRequest, notAllowed, ok } from './sim-claims.js';
 import { type RapiHeld, rapiRequest } from './sim-rapi.js';
@@ -53,8 +51,8 @@ export class OpenEvseSimulator extends HttpSimulator {
   private readonly password?: string;
   /** The v5 claims (sim-claims.ts). */
   readonly claims = new ClaimTable();
-  private wss?: WebSocketServer;
-  private readonly clients = new Set<WebSocket>();
+  /** The /ws push channel. */
+  private readonly push = new PushServer();
   private lastPushed: Record<string, unknown> = {};
 
   // device state
@@ -345,53 +343,43 @@ export class OpenEvseSimulator extends HttpSimulator {
   // ---- WebSocket ------------------------------------------------------------------------------
 
   protected override attach(server: http.Server): void {
-    const wss = new WebSocketServer({ noServer: true });
-    this.wss = wss;
-    server.on('upgrade', (req: IncomingMessage, socket, head) => {
-      if (!req.url?.startsWith('/ws')) {
-        socket.destroy();
-        return;
-      }
-      // the firmware registers /ws without the auth pre-check (protocols/openevse.md §1.2)
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        this.clients.add(ws);
-        ws.on('close', () => this.clients.delete(ws));
-        ws.on('error', () => ws.terminate());
-        ws.on('message', (data) => {
-          try {
-            const msg = JSON.parse(data.toString()) as Record<string, unknown>;
-            if ('ping' in msg) ws.send(JSON.stringify({ pong: 1 }));
-          } catch {
-            /* the firmware ignores what it cannot parse */
-          }
-        });
+    // the firmware registers /ws without the auth pre-check (protocols/openevse.md §1.2)
+    this.push.attach(
+      server,
+      '/ws',
+      (ws) => {
         const full = this.computeStatus();
         this.lastPushed = full;
         ws.send(JSON.stringify(full));
-      });
-    });
+      },
+      (ws, text) => {
+        try {
+          const msg = JSON.parse(text) as Record<string, unknown>;
+          if ('ping' in msg) ws.send(JSON.stringify({ pong: 1 }));
+        } catch {
+          /* the firmware ignores what it cannot parse */
+        }
+      },
+    );
   }
 
   protected override detach(): void {
-    for (const ws of this.clients) ws.terminate();
-    this.clients.clear();
-    this.wss?.close();
-    this.wss = undefined;
+    this.push.detach();
   }
 
   /** A hostile device: pushes `text` `count` times at once to every /ws client. */
   flood(count: number, text: string): void {
-    for (const ws of this.clients) floodFrames(ws, count, text);
+    this.push.flood(count, text);
   }
 
   /** Number of open /ws clients. */
   get wsClients(): number {
-    return this.clients.size;
+    return this.push.size;
   }
 
   /** Pushes the keys that changed since the last push (a partial object, as the firmware does). */
   changed(periodic = false): void {
-    if (this.clients.size === 0) {
+    if (this.push.size === 0) {
       this.lastPushed = this.computeStatus();
       return;
     }
@@ -406,7 +394,7 @@ export class OpenEvseSimulator extends HttpSimulator {
     this.lastPushed = now;
     if (Object.keys(frame).length === 0 || (periodic && now.state !== 3 && !('state' in frame))) return;
     const text = JSON.stringify(frame);
-    for (const ws of this.clients) ws.send(text);
+    this.push.send(text);
   }
 }
 
