@@ -78,6 +78,8 @@ export class ChargerRuntime implements DeviceView {
   private applyGen = 0;
   private readonly adoption = new AdoptionWatch();
   private resumed = false;
+  /** People's commands written so far: an engine command queued before one of them is stale. */
+  private personWrites = 0;
 
   constructor(private readonly deps: RuntimeDeps) {
     this.cfg = deps.cfg;
@@ -152,14 +154,15 @@ export class ChargerRuntime implements DeviceView {
   }
 
   /**
-   * The engine's targets: capped by the site, written only when they differ. A newer engine
-   * command replaces one still waiting, and one made for a mode a person has changed since is
-   * dropped; both are answered `superseded by a newer command`.
+   * The engine's targets: capped by the site, written only when they differ. One still waiting
+   * when a newer engine command or a person's command is written is answered `superseded`.
    */
   applyTargets(next: Targets): Promise<CommandResult> {
-    const mode = this.mode;
+    const [mode, seen] = [this.mode, this.personWrites];
     return this.commands.control(() =>
-      this.mode === mode ? this.writeTargets(next) : Promise.resolve({ status: 'error', error: SUPERSEDED }),
+      this.mode === mode && this.personWrites === seen
+        ? this.writeTargets(next)
+        : Promise.resolve({ status: 'error', error: SUPERSEDED }),
     );
   }
 
@@ -290,6 +293,7 @@ export class ChargerRuntime implements DeviceView {
     const err = await this.write(next);
     if (err) return { status: 'error', error: err };
     this.note = null;
+    this.personWrites += 1;
     if (mode !== this.mode) this.setMode(mode);
     this.publish();
     this.deps.log.info({ source: opts.source, values, targets: next }, 'command applied');
@@ -315,6 +319,7 @@ export class ChargerRuntime implements DeviceView {
     const err = await this.write(next);
     if (err) return { status: 'error', error: err };
     this.note = null;
+    this.personWrites += 1;
     this.deps.control.smartEvent?.(this.id, 'charge_now');
     this.publish();
     this.deps.log.info({ source: opts.source, targets: next }, 'charge now: the smart plan is overridden');

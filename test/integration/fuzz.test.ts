@@ -120,8 +120,13 @@ describe('a fuzzing MQTT client', () => {
           await h.clock.advance(1_000);
         }
       }
+      // messages from one client arrive in order: once this is answered, every fuzzed one was dispatched
+      evil.send('evse2mqtt/bridge/request/health_check', JSON.stringify({ transaction: `end-${seed}` }));
       await evil.flush();
-      await h.clock.advance(5_000);
+      await h.rec.waitJson('evse2mqtt/bridge/response/health_check', (x) => x.transaction === `end-${seed}`, {
+        timeoutMs: 20_000,
+      });
+      await h.clock.advance(5_000); // and their writes are over (3 s at most)
       await evil.close();
       expect(sim.pilot()).toBeLessThanOrEqual(32);
       const since = h.rec.mark();
@@ -129,14 +134,22 @@ describe('a fuzzing MQTT client', () => {
         'evse2mqtt/garage/set',
         `{"mode": "manual", "charge_current": 8, "enabled": true, "transaction": ${seed}}`,
       );
-      await h.clock.advance(1_000);
-      const r = await h.rec.waitJson('evse2mqtt/garage/response', (x) => x.transaction === seed, { since });
+      const r = await h.rec.waitJson('evse2mqtt/garage/response', (x) => x.transaction === seed, {
+        since,
+        timeoutMs: 20_000,
+      });
       // the site cap (a fuzzed site/set, or a stale grid meter's fail-safe) may hold it lower: never higher
-      expect(r).toMatchObject({ status: 'ok', data: { enabled: true, mode: 'manual' } });
+      expect({ seed, ...r }).toEqual({
+        seed,
+        status: 'ok',
+        transaction: seed,
+        data: expect.objectContaining({ enabled: true, mode: 'manual' }),
+      });
       const cc = (r.data as { charge_current: number }).charge_current;
       expect(cc).toBeGreaterThanOrEqual(6);
       expect(cc).toBeLessThanOrEqual(8);
-      expect(sim.pilot()).toBe(cc);
+      // the engine may lower it again at once (load management's fail-safe), never raise it
+      expect(sim.pilot()).toBeLessThanOrEqual(cc);
       expect(rejections).toEqual([]);
     },
   );
