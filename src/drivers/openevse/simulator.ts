@@ -343,7 +343,7 @@ export class OpenEvseSimulator extends HttpSimulator {
   // ---- WebSocket ------------------------------------------------------------------------------
 
   protected override attach(server: http.Server): void {
-    // the firmware registers /ws without the auth pre-check (protocols/openevse.md §1.2)
+    // the firmware registers /ws without the auth pre-check: no credentials asked here
     this.push.attach(
       server,
       '/ws',
