@@ -18,6 +18,7 @@ import { MeterRuntime } from './meters/meter-runtime.js';
 import { meterType } from './meters/registry.js';
 import { type Incoming, MqttConnection } from './mqtt/connection.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/embedded-broker.js';
+import { PayloadGuard, TopicRules } from './mqtt/topic-guard.js';
 import { InfluxOutput } from './outputs/influx.js';
 import { BridgePublisher } from './publishers/bridge-info.js';
 import { RetainedSweep } from './publishers/cleanup.js';
@@ -25,6 +26,7 @@ import { CommandRouter } from './publishers/commands.js';
 import type { PublisherContext } from './publishers/context.js';
 import { HomeAssistantPublisher } from './publishers/homeassistant.js';
 import { HomiePublisher } from './publishers/homie.js';
+import { RepublishGate } from './publishers/republish-gate.js';
 import { StatePublisher } from './publishers/state.js';
 import { Sessions } from './sessions/service.js';
 import { SiteRuntime } from './site/site.js';
@@ -83,6 +85,8 @@ export class Bridge {
   private bridgePub!: BridgePublisher;
   private router!: CommandRouter;
   private sweep?: RetainedSweep;
+  private guard!: PayloadGuard;
+  private haOnline!: RepublishGate;
   private started = false;
   private stopping = false;
   private crashed = false;
@@ -132,6 +136,9 @@ export class Bridge {
   async start(): Promise<void> {
     const cfg = this.cfg;
     this.store.load();
+    const rules = new TopicRules(cfg);
+    this.guard = new PayloadGuard(rules, this.clock, this.loggers.log.child({ module: 'mqtt' }));
+    this.haOnline = new RepublishGate(this.clock, () => this.onHaOnline());
     let url = cfg.mqtt.server;
     if (url === 'embedded') {
       this.broker = await startEmbeddedBroker({
@@ -141,6 +148,8 @@ export class Bridge {
         password: cfg.embedded_broker.password,
         log: this.loggers.log.child({ module: 'broker' }),
         fallbackToFreePort: this.opts.brokerPortFallback,
+        rules,
+        clock: this.clock,
       });
       url = this.broker.url;
     }
@@ -303,6 +312,7 @@ export class Bridge {
     if (this.stopping) return;
     this.stopping = true;
     this.engine?.stop();
+    this.haOnline?.stop();
     if (opts.exit) await Promise.all(this.chargers.map((c) => c.exit()));
     await Promise.all(this.chargers.map((c) => c.stop()));
     await Promise.all(this.meters.map((m) => m.stop()));
@@ -387,12 +397,13 @@ export class Bridge {
   }
 
   private onMessage(m: Incoming): void {
+    if (!this.guard.accept(m.topic, m.payload, m.retain)) return;
     this.sweep?.collect(m);
     for (const meter of this.meters)
       if (meter.topics().includes(m.topic)) meter.feed(m.topic, m.payload, m.retain);
     if (m.topic === this.tariff?.topic) this.tariff.handleMessage(m.payload, m.retain);
     if (this.cfg.homeassistant.enabled && m.topic === this.cfg.homeassistant.status_topic) {
-      if (m.payload.toString().trim().toLowerCase() === 'online' && this.started) void this.onHaOnline();
+      if (m.payload.toString().trim().toLowerCase() === 'online' && this.started) this.haOnline.request();
       return;
     }
     if (this.homie?.handle(m)) return;

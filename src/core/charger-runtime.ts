@@ -1,21 +1,21 @@
 import type { ChargerConfig, SmartChargingConfig } from '../config/types.js';
 import type { ChargerCapabilities } from '../drivers/types.js';
 import type { SessionRecord } from '../sessions/types.js';
+import { AdoptionWatch } from './adoption.js';
+import { applyToDevice, leaveCharger, prepareSet, withAcceptedTargets } from './charger-commands.js';
 import { ChargerLink, type LinkBase } from './charger-link.js';
 import {
-  adoptedTargets,
   allKeys,
   type ChargerFacts,
   changedKeys,
   chargerState,
   commandResponse,
-  disagreement,
   effectiveLimits,
   sameValue,
   targetsInForce,
   withValues,
 } from './charger-state.js';
-import { withTimeout } from './clock.js';
+import { CommandQueue, SUPERSEDED } from './command-queue.js';
 import type { ControlHooks } from './control.js';
 import type { DeviceView } from './device.js';
 import { type ChargerContext, chargerEntities, type EntityDef } from './entities.js';
@@ -28,8 +28,7 @@ import {
   type Scalar,
   type Targets,
 } from './model.js';
-import { type CommandResult, type SetOptions, validateSet } from './set-command.js';
-import { mergePolicy } from './smart-policy.js';
+import type { CommandResult, SetOptions } from './set-command.js';
 import type { StateStore } from './state-store.js';
 
 /** What a charger runtime is built from: what its link needs, the saved state and the engine's hooks. */
@@ -78,13 +77,14 @@ export class ChargerRuntime implements DeviceView {
   private requested: Targets | null = null;
   private state: Record<string, unknown> = {};
   private note: string | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** One write at a time; at most one person's and one engine command wait (command-queue.ts). */
+  private readonly commands = new CommandQueue((raw, opts) => this.runSet(raw, opts));
   private applying = false;
   private applyGen = 0;
-  private disagreements = 0;
-  /** A takeover at the device was adopted; the device's own control flag is then no news until the next write. */
-  private controlYielded = false;
+  private readonly adoption = new AdoptionWatch();
   private resumed = false;
+  /** People's commands written so far: an engine command queued before one of them is stale. */
+  private personWrites = 0;
 
   constructor(private readonly deps: RuntimeDeps) {
     this.cfg = deps.cfg;
@@ -153,21 +153,22 @@ export class ChargerRuntime implements DeviceView {
     return this.link.refresh();
   }
 
-  /** A person's `/set` (MQTT or Homie): validated, mode rules applied, written, answered. */
+  /** A person's `/set` (MQTT or Homie): validated, mode rules applied, written, answered; merged into one waiting. */
   set(raw: Record<string, unknown>, opts: SetOptions): Promise<CommandResult> {
-    return this.enqueue(() => this.runSet(raw, opts));
+    return this.commands.person(raw, opts);
   }
 
-  /** The engine's targets: capped by the site, written only when they differ. */
+  /**
+   * The engine's targets: capped by the site, written only when they differ. One still waiting
+   * when a newer engine command or a person's command is written is answered `superseded`.
+   */
   applyTargets(next: Targets): Promise<CommandResult> {
-    return this.enqueue(async () => {
-      if (!this.online || !this.reading) return { status: 'error', error: 'charger offline' };
-      const capped = this.deps.control.cap(this.id, next);
-      const err = await this.write(capped);
-      if (err) return { status: 'error', error: err };
-      this.publish();
-      return { status: 'ok', data: this.responseData() };
-    });
+    const [mode, seen] = [this.mode, this.personWrites];
+    return this.commands.control(() =>
+      this.mode === mode && this.personWrites === seen
+        ? this.writeTargets(next)
+        : Promise.resolve({ status: 'error', error: SUPERSEDED }),
+    );
   }
 
   /** A person's targets in manual (before the site cap), else the targets in force. */
@@ -177,10 +178,12 @@ export class ChargerRuntime implements DeviceView {
 
   /** Manual under load management: applies min(person's target, headroom) again (each control cycle). */
   recap(): Promise<CommandResult> {
-    const wanted = this.requested ?? this.targets;
-    if (this.mode !== 'manual' || !wanted)
+    // the person's target when it runs, not when it queued: a /set may be written in between
+    return this.commands.control(() => {
+      const wanted = this.requested ?? this.targets;
+      if (this.mode === 'manual' && wanted) return this.writeTargets(wanted);
       return Promise.resolve({ status: 'ok', data: this.responseData() });
-    return this.applyTargets(wanted);
+    });
   }
 
   /** Sets the fail-safe reason and the engine's decision; republishes when they change. */
@@ -213,23 +216,8 @@ export class ChargerRuntime implements DeviceView {
   }
 
   /** Leaves the charger per `on_exit` (docs/configuration.md#chargers); offline chargers are skipped. */
-  async exit(timeoutMs = 3000): Promise<void> {
-    const driver = this.link.device;
-    if (!this.online || !driver) {
-      this.deps.log.info('offline at shutdown; on_exit skipped');
-      return;
-    }
-    try {
-      await withTimeout(
-        this.deps.clock,
-        driver.exit(this.cfg.on_exit),
-        timeoutMs,
-        `no answer within ${timeoutMs / 1000} s`,
-      );
-      this.deps.log.info({ on_exit: this.cfg.on_exit }, 'left the charger as on_exit says');
-    } catch (e) {
-      this.deps.log.error({ on_exit: this.cfg.on_exit, err: (e as Error).message }, 'on_exit failed');
-    }
+  exit(timeoutMs = 3000): Promise<void> {
+    return leaveCharger(this.online ? this.link.device : undefined, this.cfg, this.deps, timeoutMs);
   }
 
   // ---- reading ------------------------------------------------------------------------------
@@ -260,23 +248,15 @@ export class ChargerRuntime implements DeviceView {
   private checkAdoption(r: ChargerReading): void {
     const t = this.targets;
     if (!t) return;
-    const d = disagreement(r, t, this.caps, this.controlYielded);
-    if (d.capped) this.note = `device capped charge_current at ${r.chargeCurrent}`;
+    const review = this.adoption.review(r, t, this.caps);
+    if (review.capped) this.note = `device capped charge_current at ${r.chargeCurrent}`;
     else if (this.note?.startsWith('device capped')) this.note = null;
-    const diffs = d.diffs;
-    if (diffs.length === 0) {
-      this.disagreements = 0;
-      return;
-    }
-    this.disagreements += 1;
-    if (this.disagreements < 2) return;
-    this.disagreements = 0;
-    this.targets = adoptedTargets(r, t, d);
+    if (!review.adopted) return;
+    this.targets = review.adopted.targets;
     this.note = 'changed at the device';
     this.requested = this.targets;
-    if (diffs.includes('control')) this.controlYielded = true;
     this.deps.log.info(
-      { keys: diffs, targets: this.targets },
+      { keys: review.adopted.keys, targets: this.targets },
       'change made at the device adopted; mode manual',
     );
     this.setMode('manual');
@@ -284,40 +264,31 @@ export class ChargerRuntime implements DeviceView {
 
   // ---- commands -----------------------------------------------------------------------------
 
-  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => {});
-    return run;
+  /** The engine's targets, capped by the site, written when they differ. */
+  private async writeTargets(next: Targets): Promise<CommandResult> {
+    if (!this.online || !this.reading) return { status: 'error', error: 'charger offline' };
+    const err = await this.write(this.deps.control.cap(this.id, next));
+    if (err) return { status: 'error', error: err };
+    this.publish();
+    return { status: 'ok', data: this.responseData() };
   }
 
   private async runSet(raw: Record<string, unknown>, opts: SetOptions): Promise<CommandResult> {
     if (!this.online || !this.reading) return { status: 'error', error: 'charger offline' };
-    let policy: SmartChargingConfig | null = null;
-    let body = raw;
-    if ('smart_charging' in raw) {
-      if (!this.ctx.modes.includes('smart'))
-        return { status: 'error', error: 'smart_charging: smart charging is not available here' };
-      const merged = mergePolicy(raw.smart_charging, this.smartPolicy);
-      if (!merged.ok) return { status: 'error', error: merged.error };
-      policy = merged.policy;
-      const { smart_charging: _, ...rest } = raw;
-      body = rest;
-    }
-    const checked = validateSet(body, opts, {
-      ctx: this.ctx,
-      entities: this.entities,
-      mode: this.mode,
-      reading: this.reading,
-      checkMode: (m) => this.deps.control.checkMode(m, this.cfg, this.caps),
-    });
+    const checked = prepareSet(
+      raw,
+      opts,
+      {
+        ctx: this.ctx,
+        entities: this.entities,
+        mode: this.mode,
+        reading: this.reading,
+        checkMode: (m) => this.deps.control.checkMode(m, this.cfg, this.caps),
+      },
+      this.smartPolicy,
+    );
     if (checked.status === 'error') return checked;
-    const { values, mode } = checked;
-    if (mode === 'smart' && !(policy ?? this.smartPolicy))
-      return {
-        status: 'error',
-        error:
-          'mode: smart needs a policy; send smart_charging {"deadline":"HH:MM","energy":kWh} with it, or configure chargers[].smart_charging',
-      };
+    const { values, mode, policy } = checked;
     if (policy) this.setPolicy(policy);
     if (Object.keys(values).length === 0) return { status: 'ok', data: this.responseData() };
     if (checked.chargeNow) return this.chargeNow(opts);
@@ -328,6 +299,7 @@ export class ChargerRuntime implements DeviceView {
     const err = await this.write(next);
     if (err) return { status: 'error', error: err };
     this.note = null;
+    this.personWrites += 1;
     if (mode !== this.mode) this.setMode(mode);
     this.publish();
     this.deps.log.info({ source: opts.source, values, targets: next }, 'command applied');
@@ -353,6 +325,7 @@ export class ChargerRuntime implements DeviceView {
     const err = await this.write(next);
     if (err) return { status: 'error', error: err };
     this.note = null;
+    this.personWrites += 1;
     this.deps.control.smartEvent?.(this.id, 'charge_now');
     this.publish();
     this.deps.log.info({ source: opts.source, targets: next }, 'charge now: the smart plan is overridden');
@@ -374,27 +347,18 @@ export class ChargerRuntime implements DeviceView {
     if (!driver) return 'charger offline';
     this.applying = true;
     this.applyGen += 1;
-    const timeoutMs = this.caps.bidirectional ? 10_000 : 3_000;
     try {
-      const side = await withTimeout(
+      next = await applyToDevice(
+        driver,
+        next,
+        changed,
         this.deps.clock,
-        driver.apply(next, changed),
-        timeoutMs,
-        `the charger did not answer within ${timeoutMs / 1000} s`,
+        this.caps.bidirectional ? 10_000 : 3_000,
       );
-      // keys the device changed as a side effect become the bridge's targets too
-      if (side && Object.keys(side).length > 0) next = { ...next, extra: { ...next.extra, ...side } };
       this.targets = next;
-      this.controlYielded = false;
-      if (this.reading) {
-        // the state shows the accepted targets at once; measured keys follow with the next read
-        this.reading = {
-          ...this.reading,
-          enabled: this.reading.enabled === null ? null : next.enabled,
-          chargeCurrent: next.charge_current,
-          values: { ...this.reading.values, ...(next.phases ? { phases: next.phases } : {}), ...next.extra },
-        };
-      }
+      this.adoption.written();
+      // the state shows the accepted targets at once; measured keys follow with the next read
+      if (this.reading) this.reading = withAcceptedTargets(this.reading, next);
       this.deps.log.info({ targets: next, changed: [...changed] }, 'targets written');
       void this.refresh().catch(() => {});
       return null;
@@ -405,7 +369,7 @@ export class ChargerRuntime implements DeviceView {
       return msg;
     } finally {
       this.applying = false;
-      this.disagreements = 0;
+      this.adoption.settled();
     }
   }
 

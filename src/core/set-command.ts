@@ -1,5 +1,6 @@
 import { CHARGER_ENTITY, type ChargerContext, type EntityDef } from './entities.js';
 import { AUTOMATIC_MODES, type ChargerReading, MODES, type Mode, type Scalar } from './model.js';
+import { listProblems } from './problems.js';
 import { coerceValue } from './values.js';
 
 /** Where a command came from. */
@@ -10,6 +11,8 @@ export interface SetOptions {
   source: CommandSource;
   /** The value came on `/set/<key>` as raw text (numeric text is then a number). */
   rawTopic: boolean;
+  /** Merged commands: the keys whose value came as raw text (`rawTopic` applies to the rest). */
+  rawKeys?: ReadonlySet<string>;
 }
 
 /** The answer to a command (`<id>/response`, docs/mqtt-api.md#command-rules). */
@@ -52,12 +55,12 @@ export function validateSet(
     else if (!e.writable?.(s.ctx)) errors.push(`"${key}" is read-only; writable keys: ${list}`);
     else if (key === 'mode' && unavailableMode(v, s)) errors.push(unavailableMode(v, s)!);
     else {
-      const c = coerceValue(e, s.ctx, v, opts.rawTopic);
+      const c = coerceValue(e, s.ctx, v, opts.rawTopic || opts.rawKeys?.has(key) === true);
       if (c.ok) values[key] = c.value;
       else errors.push(c.error);
     }
   }
-  if (errors.length > 0) return { status: 'error', error: errors.join('; ') };
+  if (errors.length > 0) return { status: 'error', error: listProblems(errors) };
 
   const cc = values.charge_current;
   if (typeof cc === 'number') {

@@ -3,6 +3,7 @@
  * `/set {"smart_charging": {…}}` (a partial object is merged into the policy in force).
  */
 import type { SmartChargingConfig } from '../config/types.js';
+import { listProblems } from './problems.js';
 
 const KEYS = ['deadline', 'energy', 'minimum_energy'] as const;
 /** Largest energy a policy may ask for, kWh (no car battery is larger). */
@@ -47,7 +48,7 @@ export function mergePolicy(
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_POLICY_ENERGY)
       errors.push(`smart_charging.${k}: must be a number of kWh from 0 to ${MAX_POLICY_ENERGY}`);
   }
-  if (errors.length > 0) return { ok: false, error: errors.join('; ') };
+  if (errors.length > 0) return { ok: false, error: listProblems(errors) };
   const merged = { ...(current ?? {}), ...patch } as Partial<SmartChargingConfig>;
   if (merged.deadline === undefined || merged.energy === undefined)
     return {

@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { SmartChargingConfig } from '../config/types.js';
+import { writeFileDurably } from './durable-write.js';
 import type { Mode } from './model.js';
 
 /** What survives a restart: runtime mode and smart-charging policy per charger, site keys. */
@@ -94,10 +95,7 @@ export class StateStore {
 
   private write(): void {
     try {
-      mkdirSync(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify(this.state, null, 2)}\n`);
-      renameSync(tmp, this.file);
+      writeFileDurably(this.file, `${JSON.stringify(this.state, null, 2)}\n`);
     } catch (e) {
       this.log.error(
         { err: (e as Error).message, file: this.file },

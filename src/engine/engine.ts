@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ChargerConfig, Config } from '../config/types.js';
 import type { ChargerRuntime } from '../core/charger-runtime.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { SUPERSEDED } from '../core/command-queue.js';
 import type { ControlHooks } from '../core/control.js';
 import { AUTOMATIC_MODES, type Mode, type Targets } from '../core/model.js';
 import type { ChargerCapabilities } from '../drivers/types.js';
@@ -215,6 +216,7 @@ export class Engine implements ControlHooks {
     if (wanted && c.caps.writable.has('phases') && wanted !== inUse) next = this.phaseSwitch(c, next, wanted);
     else this.switching.delete(c.id);
     const r = await c.applyTargets(next);
+    if (r.status === 'error' && r.error === SUPERSEDED) return; // a newer command (a person's, or the next cycle's) won
     if (c.mode === 'smart') this.smart.commandResult(c.id, r.status === 'error' ? r.error : null);
     if (r.status === 'error')
       this.deps.log.warn({ charger: c.id, err: r.error }, `engine command failed: ${r.error}`);

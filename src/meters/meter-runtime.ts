@@ -6,6 +6,7 @@ import type { DeviceView } from '../core/device.js';
 import { METER_ENTITIES, type MeterContext } from '../core/meter-entities.js';
 import type { DeviceInfo } from '../core/model.js';
 import { parseAvailability, parseMeterMessage } from './mqtt.js';
+import { implausible } from './plausible.js';
 import type { MeterPoller, MeterSample, MeterTypeDef } from './types.js';
 
 /** What a meter runtime is built from. */
@@ -179,6 +180,11 @@ export class MeterRuntime implements DeviceView {
 
   private accept(raw: MeterSample, retained: boolean): void {
     const power = raw.power * this.cfg.scale;
+    const why = implausible(power, raw);
+    if (why) {
+      this.problem(`refused an implausible reading (${why}); the last good value stays and keeps aging`);
+      return;
+    }
     if ((this.cfg.role === 'pv' || this.cfg.role === 'house') && power < 0) {
       this.problem(
         `a ${this.cfg.role} reading below 0 (${power} W) is an error; use scale: -1 to flip the sign`,

@@ -5,6 +5,7 @@ import { format } from 'node:util';
 import mqtt, { type IClientOptions, type IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { backoff, type Clock, type TimerHandle } from '../core/clock.js';
+import { MAX_PACKET_BYTES } from './topic-guard.js';
 
 const noop = (): void => {};
 
@@ -185,6 +186,8 @@ export class MqttConnection extends EventEmitter {
       connectTimeout: 10_000,
       keepalive: 30,
       resubscribe: false,
+      // MQTT 5: the broker sends nothing larger than the largest input the bridge reads (a price list)
+      ...(this.version === 5 ? { properties: { maximumPacketSize: MAX_PACKET_BYTES } } : {}),
       // mqtt.js's own diagnostics (the `debug` package otherwise: an argument array per call, ~2 %
       // of what the bridge allocated at 1000 chargers, even with DEBUG unset): pino trace, or nothing
       log: o.log.isLevelEnabled('trace')
@@ -333,7 +336,10 @@ function describeError(err: Error & { code?: string | number }): string {
   return err.message;
 }
 
-/** The URL without credentials, for logs. */
+/**
+ * The URL without credentials, for logs and bridge/info: everything between `scheme://` and the
+ * last `@` before a query or fragment (a password may hold an unescaped `@` or `/`).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//[redacted]@');
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^?#]*@/i, '$1[redacted]@');
 }

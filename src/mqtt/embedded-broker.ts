@@ -1,9 +1,15 @@
 import { timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Aedes } from 'aedes';
+import { Aedes, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
+import { type Clock, realClock } from '../core/clock.js';
+import { guardFrames } from './frame-guard.js';
 import { duplexPair } from './in-process.js';
+import { MAX_OTHER_BYTES, RefusalLog, type TopicRules } from './topic-guard.js';
+
+/** The largest packet a TCP client may send: the largest payload taken plus room for topic and properties, bytes. */
+const MAX_PACKET_BYTES_TCP = MAX_OTHER_BYTES + 64 * 1024;
 
 /** A running embedded broker. */
 export interface EmbeddedBroker {
@@ -30,6 +36,10 @@ export interface EmbeddedBrokerOptions {
   log: Logger;
   /** When the port is taken, take a free one (the demo) instead of failing. */
   fallbackToFreePort?: boolean;
+  /** The bridge's topics: size limits, and outputs only its own in-process clients may publish. */
+  rules?: TopicRules;
+  /** Clock of the refusal log's rate limit (default: the real one). */
+  clock?: Clock;
 }
 
 /**
@@ -37,8 +47,10 @@ export interface EmbeddedBrokerOptions {
  * round trip costs ~44 ms). With user and password set, every client must give them.
  */
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
-  const broker = await Aedes.createBroker(
-    opts.user
+  const inProcess = new WeakSet<object>();
+  const refusals = new RefusalLog(opts.clock ?? realClock, opts.log);
+  const broker = await Aedes.createBroker({
+    ...(opts.user
       ? {
           authenticate: (_client, username, password, done) => {
             const ok = username === opts.user && safeEqual(password, opts.password ?? '');
@@ -47,13 +59,23 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
               done(Object.assign(new Error('bad user name or password'), { returnCode: 4 as const }), false);
           },
         }
-      : {},
-  );
+      : {}),
+    ...(opts.rules ? { authorizePublish: guardPublish(opts.rules, inProcess, refusals) } : {}),
+  });
   const connections = new Set<net.Socket | Duplex>();
   const server = net.createServer({ noDelay: true }, (socket) => {
     connections.add(socket);
     socket.on('close', () => connections.delete(socket));
     broker.handle(socket);
+    if (opts.rules)
+      guardFrames(socket, MAX_PACKET_BYTES_TCP, (bytes) =>
+        refusals.refused(
+          { remote: socket.remoteAddress, bytes },
+          bytes < 0
+            ? 'dropped an MQTT client that sent a malformed packet length'
+            : `dropped an MQTT client that announced a ${bytes}-byte packet (over the ${MAX_PACKET_BYTES_TCP / 1024} KiB limit)`,
+        ),
+      );
   });
   let port: number;
   try {
@@ -79,6 +101,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     port,
     connect: () => {
       const [client, server] = duplexPair();
+      inProcess.add(server);
       connections.add(server);
       server.on('close', () => connections.delete(server));
       broker.handle(server);
@@ -90,6 +113,42 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       await closed;
       await new Promise<void>((resolve) => broker.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * The broker's publish rules (README, "Hostile input"): `$SYS/` is the broker's; other clients'
+ * payloads over the limit of their topic are refused, and so are their publishes on the bridge's
+ * own outputs (state, discovery, Homie), which only the bridge's in-process clients may write.
+ * A refused publish closes that client's connection (MQTT 3.1.1 has no negative acknowledgement).
+ */
+function guardPublish(
+  rules: TopicRules,
+  inProcess: WeakSet<object>,
+  refusals: RefusalLog,
+): (client: Client | null, packet: PublishPacket, done: (err?: Error | null) => void) => void {
+  return (client, packet, done) => {
+    const topic = packet.topic;
+    if (topic.startsWith('$SYS/')) return done(new Error('$SYS/ topic is reserved'));
+    // an obsolete will published after a restart has no client; the bridge's own have their stream
+    if (!client || inProcess.has(client.conn)) return done(null);
+    const bytes = packet.payload.length;
+    const limit = rules.brokerLimit(topic);
+    if (bytes > limit) {
+      refusals.refused(
+        { topic, bytes, limit_bytes: limit, client_id: client.id },
+        `refused a ${bytes}-byte publish on ${topic} from ${client.id}: over the ${limit / 1024} KiB limit for that topic`,
+      );
+      return done(new Error('payload too large'));
+    }
+    if (rules.isOwnOutput(topic)) {
+      refusals.refused(
+        { topic, client_id: client.id },
+        `refused a publish on ${topic} from ${client.id}: only evse2mqtt publishes its own state topics`,
+      );
+      return done(new Error('topic reserved for the bridge'));
+    }
+    done(null);
   };
 }
 

@@ -2,20 +2,24 @@ import type { Config } from '../config/types.js';
 import { deviceCapabilities } from '../core/device.js';
 import type { LogRecord } from '../core/logger.js';
 import { VERSION } from '../core/version.js';
+import { redactUrl } from '../mqtt/connection.js';
 import { json, type PublisherContext } from './context.js';
 
-/** Keys never published (secrets never appear on MQTT or in bridge/info). */
-const SECRET_KEYS = new Set(['password', 'token', 'auth_token']);
+/** Keys never published: secrets never appear on MQTT or in bridge/info (`password`, `token`, `auth_token`…). */
+const isSecretKey = (k: string): boolean =>
+  k === 'password' || k === 'token' || k.endsWith('_password') || k.endsWith('_token');
 
-/** A copy of the configuration without secrets. */
+/** A URL with userinfo (`scheme://user:pass@host`): the userinfo is a secret too. */
+const URL_WITH_USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i;
+
+/** A copy of the configuration without secrets: secret keys dropped, URL userinfo redacted. */
 export function publicConfig(cfg: Config): unknown {
   const strip = (v: unknown): unknown => {
+    if (typeof v === 'string') return URL_WITH_USERINFO.test(v) ? redactUrl(v) : v;
     if (Array.isArray(v)) return v.map(strip);
-    // credentials inside a URL (mqtt://user:pw@host) are secrets too
-    if (typeof v === 'string') return v.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1');
     if (typeof v !== 'object' || v === null) return v;
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (!SECRET_KEYS.has(k)) out[k] = strip(x);
+    for (const [k, x] of Object.entries(v)) if (!isSecretKey(k)) out[k] = strip(x);
     return out;
   };
   return strip(cfg);

@@ -2,6 +2,7 @@ import type { DeviceView } from '../core/device.js';
 import type { CommandResult, CommandSource } from '../core/set-command.js';
 import { show } from '../core/values.js';
 import type { Incoming } from '../mqtt/connection.js';
+import { TopicRules } from '../mqtt/topic-guard.js';
 import { json, type PublisherContext } from './context.js';
 
 /** A bridge request handler: returns data, or throws an Error whose message is the error. */
@@ -17,8 +18,11 @@ const EXAMPLE = 'send a JSON object such as {"charge_current": 16}';
 export class CommandRouter {
   private readonly warnedRetained = new Set<string>();
   private readonly requests = new Map<string, BridgeRequestHandler>();
+  private readonly rules: TopicRules;
 
-  constructor(private readonly ctx: PublisherContext) {}
+  constructor(private readonly ctx: PublisherContext) {
+    this.rules = new TopicRules(ctx.cfg);
+  }
 
   /** Registers `bridge/request/<cmd>`. */
   addRequest(cmd: string, handler: BridgeRequestHandler): void {
@@ -172,7 +176,7 @@ export class CommandRouter {
       Object.assign(out, {
         status: 'error',
         data: {},
-        error: `unknown request "${cmd}"; known: ${[...this.requests.keys()].join(', ')}`,
+        error: `unknown request ${show(cmd)}; known: ${[...this.requests.keys()].join(', ')}`,
       });
     } else {
       try {
@@ -188,7 +192,14 @@ export class CommandRouter {
   private reply(topic: string, body: Record<string, unknown>, msg?: Incoming): void {
     const payload = json(body);
     void this.ctx.conn.publish(topic, payload, { retain: false });
-    if (msg?.responseTopic) {
+    // a Response Topic outside <base>/ (or on the bridge's own topics) is not followed: the bridge
+    // must not become a relay that writes wherever an anonymous client points it
+    if (msg?.responseTopic && !this.rules.followsResponseTopic(msg.responseTopic))
+      this.ctx.log.debug(
+        { response_topic: msg.responseTopic },
+        'response topic outside the base topic; not followed',
+      );
+    else if (msg?.responseTopic) {
       void this.ctx.conn.publish(msg.responseTopic, payload, {
         retain: false,
         ...(msg.correlationData ? { properties: { correlationData: msg.correlationData } } : {}),

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { type HostileReply, sendHostile } from './hostile.js';
 
 /** One request a simulator received, for tests that assert what reached the device. */
 export interface RecordedRequest {
@@ -35,6 +36,8 @@ export abstract class HttpSimulator extends EventEmitter {
   readonly requests: RecordedRequest[] = [];
   /** When true, requests are accepted and never answered (a hung device). */
   hang = false;
+  /** When set, every request gets this hostile answer (a device that sends gigabytes). */
+  hostile?: HostileReply;
   protected server?: http.Server;
   private readonly sockets = new Set<Socket>();
   private boundPort = 0;
@@ -137,6 +140,10 @@ export abstract class HttpSimulator extends EventEmitter {
       if (this.requests.length > 5000) this.requests.splice(0, 1000);
       this.emit('request', rec);
       if (this.hang) return;
+      if (this.hostile) {
+        sendHostile(res, this.hostile);
+        return;
+      }
       Promise.resolve()
         .then(() => this.handle(rec, json, req))
         .then(

@@ -5,6 +5,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import type { DeviceView } from '../core/device.js';
 import { type SiteContext, siteEntities } from '../core/meter-entities.js';
 import type { DeviceInfo, Scalar } from '../core/model.js';
+import { listProblems } from '../core/problems.js';
 import type { CommandResult, SetOptions } from '../core/set-command.js';
 import type { StateStore } from '../core/state-store.js';
 import { coerceValue } from '../core/values.js';
@@ -183,7 +184,7 @@ export class SiteRuntime implements DeviceView {
       if (c.ok) values[key] = c.value;
       else errors.push(c.error);
     }
-    if (errors.length > 0) return { status: 'error', error: errors.join('; ') };
+    if (errors.length > 0) return { status: 'error', error: listProblems(errors) };
     if ('max_current' in values) {
       this.maxCurrent =
         values.max_current === null ? this.deps.cfg.site.max_current : (values.max_current as number);

@@ -141,6 +141,15 @@ async function rawRequest(ep: Endpoint, opts: RawRequestOptions, deadline: Deadl
 
 type StaleSocketError = Error & { staleSocket?: boolean };
 
+/** The largest device reply body read, bytes (device replies are kilobytes; README, "Hostile input"). */
+export const MAX_REPLY_BYTES = 1024 * 1024;
+
+/** A reply over MAX_REPLY_BYTES: reading stopped and the connection was dropped. */
+function tooLarge(bytes: number | null): Error {
+  const said = bytes === null ? 'more than 1 MiB' : `${bytes} bytes`;
+  return new Error(`reply too large (${said}; the limit is 1 MiB): the device sent more than a status`);
+}
+
 function rawOnce(ep: Endpoint, opts: RawRequestOptions, deadline: Deadline): Promise<RawReply> {
   return new Promise((resolve, reject) => {
     const options: http.RequestOptions = {
@@ -153,19 +162,40 @@ function rawOnce(ep: Endpoint, opts: RawRequestOptions, deadline: Deadline): Pro
     };
     if (ep.auth !== undefined) options.auth = ep.auth;
     const req = (ep.https ? https : http).request(options, (res) => {
+      // a hostile or broken device may answer with gigabytes: refuse what is announced as too
+      // large, count what arrives, and drop the connection at the limit (its body is unread)
+      const declared = res.headers['content-length'];
+      if (declared !== undefined && Number(declared) > MAX_REPLY_BYTES) {
+        reject(tooLarge(Number(declared)));
+        req.destroy();
+        return;
+      }
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_REPLY_BYTES) {
+          reject(tooLarge(null));
+          req.destroy();
+          return;
+        }
+        chunks.push(c);
+      });
       res.on('error', reject);
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          text:
-            chunks.length === 1
-              ? (chunks[0] as Buffer).toString('utf8')
-              : Buffer.concat(chunks).toString('utf8'),
-          headers: res.headers,
-        }),
-      );
+      res.on('end', () => {
+        try {
+          resolve({
+            status: res.statusCode ?? 0,
+            text:
+              chunks.length === 1
+                ? (chunks[0] as Buffer).toString('utf8')
+                : Buffer.concat(chunks).toString('utf8'),
+            headers: res.headers,
+          });
+        } catch (e) {
+          reject(e); // a decode never throws out of the listener
+        }
+      });
     });
     req.on('error', (e: StaleSocketError & { code?: string }) => {
       if (req.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) e.staleSocket = true;

@@ -14,7 +14,18 @@ export interface SocketOptions {
   maxDelayMs: number;
   /** Keepalive: send `payload` every `intervalMs`; no message at all for 2 intervals = dead socket. */
   keepalive?: { intervalMs: number; payload: string };
+  /** Frames per second a device may push before the socket is closed as a flood (default FRAME_BUDGET). */
+  frameBudget?: number;
 }
+
+/** The largest push frame accepted, bytes (larger closes the socket: code 1009). */
+export const MAX_FRAME_BYTES = 256 * 1024;
+
+/** Frames per second per socket: a device pushes a few; far more is a flood (README, "Hostile input"). */
+export const FRAME_BUDGET = 50;
+
+/** How long a flooding device is kept away before its penalty is forgotten, ms. */
+const FLOOD_MEMORY_MS = 10 * 60_000;
 
 /**
  * A WebSocket client that reconnects with back-off. Events: `open`, `message` (text), `lost`
@@ -28,6 +39,12 @@ export class ReconnectingSocket extends EventEmitter {
   private lost = false;
   private stopped = false;
   private lastMessageAt = 0;
+  /** Frames received in the current one-second window, and when the window began (clock ms). */
+  private frames = 0;
+  private windowAt = 0;
+  /** Floods seen lately: each one doubles the next reconnect delay again. */
+  private floods = 0;
+  private lastFloodAt = 0;
 
   constructor(private readonly opts: SocketOptions) {
     super();
@@ -67,7 +84,11 @@ export class ReconnectingSocket extends EventEmitter {
 
   private connect(): void {
     if (this.stopped) return;
-    const ws = new WebSocket(this.opts.url, { headers: this.opts.headers, handshakeTimeout: 5000 });
+    const ws = new WebSocket(this.opts.url, {
+      headers: this.opts.headers,
+      handshakeTimeout: 5000,
+      maxPayload: MAX_FRAME_BYTES,
+    });
     this.ws = ws;
     let opened = false;
     ws.on('open', () => {
@@ -83,13 +104,23 @@ export class ReconnectingSocket extends EventEmitter {
       this.scheduleKeepalive();
     });
     ws.on('message', (data) => {
-      this.lastMessageAt = this.opts.clock.now();
+      const now = this.opts.clock.now();
+      this.lastMessageAt = now;
+      if (this.overBudget(now)) {
+        this.flooded(ws, now);
+        return;
+      }
       const text = data.toString();
       this.opts.log.debug({ frame: text.length > 500 ? `${text.slice(0, 500)}…` : text }, 'ws recv');
       this.emit('message', text);
     });
-    ws.on('error', (err) => {
-      this.opts.log.debug({ err: err.message }, 'ws error');
+    ws.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
+        this.opts.log.warn(
+          { url: this.opts.url, limit_bytes: MAX_FRAME_BYTES },
+          'the device pushed a frame over 256 KiB; dropped and the push socket closed',
+        );
+      else this.opts.log.debug({ err: err.message }, 'ws error');
     });
     ws.on('close', () => {
       if (this.ws !== ws || this.stopped) return;
@@ -100,9 +131,33 @@ export class ReconnectingSocket extends EventEmitter {
         this.lost = true;
         this.emit('lost', 'push socket closed and the reconnect failed');
       }
-      const delay = backoff(this.opts.baseDelayMs, this.failures, this.opts.maxDelayMs);
+      const delay = backoff(this.opts.baseDelayMs, this.failures + this.floods, this.opts.maxDelayMs);
       this.timer = this.opts.clock.setTimeout(() => this.connect(), delay);
     });
+  }
+
+  /** Counts a frame in its one-second window; true when the window holds more than the budget. */
+  private overBudget(now: number): boolean {
+    if (now - this.windowAt >= 1000) {
+      this.windowAt = now;
+      this.frames = 0;
+    }
+    this.frames += 1;
+    return this.frames > (this.opts.frameBudget ?? FRAME_BUDGET);
+  }
+
+  /** A flood: the socket is closed and the next connection waits longer (back-off doubles per flood). */
+  private flooded(ws: WebSocket, now: number): void {
+    if (now - this.lastFloodAt > FLOOD_MEMORY_MS) this.floods = 0;
+    this.floods += 1;
+    this.lastFloodAt = now;
+    this.frames = 0;
+    this.opts.log.warn(
+      { url: this.opts.url, budget: this.opts.frameBudget ?? FRAME_BUDGET, floods: this.floods },
+      'the device pushed more frames per second than a device does; push socket closed, reconnecting later',
+    );
+    ws.removeAllListeners('message');
+    ws.terminate();
   }
 
   private scheduleKeepalive(): void {

@@ -83,7 +83,10 @@ describe('the web page socket: snapshot, commands, allow-list, Host and Origin',
     expect(devices[0]!.modes).toEqual(
       expect.arrayContaining([
         { mode: 'manual', reason: null },
-        { mode: 'solar', reason: 'solar needs a grid meter (meters[].role: grid), or a pv and a house meter' },
+        {
+          mode: 'solar',
+          reason: 'solar needs a grid meter (meters[].role: grid), or a pv and a house meter',
+        },
       ]),
     );
     expect(await p.wait('bridge/state')).toEqual({ state: 'online' });
@@ -180,7 +183,7 @@ describe('the web page socket: snapshot, commands, allow-list, Host and Origin',
     expect(all).not.toContain(CHARGER_PW);
     expect(all).not.toContain(MQTT_PW);
     expect(all).not.toContain('influx-token-0042');
-    expect(all).toContain('http://127.0.0.1:1/');
+    expect(all).toContain('@127.0.0.1:1/'); // the URL is kept, its userinfo redacted
     await p.close();
   });
 

@@ -50,11 +50,11 @@ suite(title, () => {
 
   it('moves the pilot on /set and answers on the MQTT 5 response topic with the correlation data', async () => {
     const h = await startHarness({ brokerUrl: mosq.url, chargers: [openevseCharger(sim.port)] });
-    const v5 = await Recorder.connect(mosq.url, ['client/replies/#'], { protocolVersion: 5 });
+    const v5 = await Recorder.connect(mosq.url, ['evse2mqtt/client/replies/#'], { protocolVersion: 5 });
     await v5.publish('evse2mqtt/garage/set', '{"charge_current": 10}', {
-      properties: { responseTopic: 'client/replies/1', correlationData: Buffer.from('abc-1') },
+      properties: { responseTopic: 'evse2mqtt/client/replies/1', correlationData: Buffer.from('abc-1') },
     });
-    const reply = await v5.waitFor((m) => m.topic === 'client/replies/1');
+    const reply = await v5.waitFor((m) => m.topic === 'evse2mqtt/client/replies/1');
     expect(JSON.parse(reply.payload)).toEqual({
       status: 'ok',
       data: { enabled: true, charge_current: 10, mode: 'manual' },
@@ -63,11 +63,33 @@ suite(title, () => {
     expect(sim.pilot()).toBe(10);
     await h.rec.waitJson('evse2mqtt/garage/response', (r) => r.status === 'ok');
     await v5.publish('evse2mqtt/bridge/request/health_check', '', {
-      properties: { responseTopic: 'client/replies/2', correlationData: Buffer.from([7, 7]) },
+      properties: { responseTopic: 'evse2mqtt/client/replies/2', correlationData: Buffer.from([7, 7]) },
     });
-    const health = await v5.waitFor((m) => m.topic === 'client/replies/2');
+    const health = await v5.waitFor((m) => m.topic === 'evse2mqtt/client/replies/2');
     expect(JSON.parse(health.payload)).toEqual({ status: 'ok', data: { healthy: true } });
     expect([...((health.properties?.correlationData ?? []) as Uint8Array)]).toEqual([7, 7]);
+    await v5.close();
+    await h.stop({ keepBroker: true });
+  });
+
+  it('does not follow a Response Topic outside the base topic or onto its own state topics', async () => {
+    const h = await startHarness({ brokerUrl: mosq.url, chargers: [openevseCharger(sim.port)] });
+    const v5 = await Recorder.connect(mosq.url, ['#'], { protocolVersion: 5 });
+    for (const [i, responseTopic] of [
+      'elsewhere/replies',
+      'evse2mqtt/bridge/state',
+      'evse2mqtt/garage',
+    ].entries())
+      await v5.publish('evse2mqtt/bridge/request/health_check', '', {
+        properties: { responseTopic, correlationData: Buffer.from(`x-${i}`) },
+      });
+    await v5.waitFor(
+      (m) => m.topic === 'evse2mqtt/bridge/response/health_check' && v5.on(m.topic).length === 3,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const answers = v5.messages.filter((m) => !m.topic.startsWith('evse2mqtt/bridge/request/'));
+    expect(answers.filter((m) => m.properties?.correlationData !== undefined)).toEqual([]);
+    expect(v5.on('elsewhere/replies')).toEqual([]);
     await v5.close();
     await h.stop({ keepBroker: true });
   });
@@ -117,11 +139,11 @@ suite(title, () => {
       state: 'PLAN:EXECUTING:STOPPED',
       next_start: '2026-06-02T02:00:00+02:00',
     });
-    const v5 = await Recorder.connect(mosq.url, ['client/replies/#'], { protocolVersion: 5 });
+    const v5 = await Recorder.connect(mosq.url, ['evse2mqtt/client/replies/#'], { protocolVersion: 5 });
     await v5.publish('evse2mqtt/garage/set', '{"enabled": true}', {
-      properties: { responseTopic: 'client/replies/smart', correlationData: Buffer.from('now-1') },
+      properties: { responseTopic: 'evse2mqtt/client/replies/smart', correlationData: Buffer.from('now-1') },
     });
-    const reply = await v5.waitFor((m) => m.topic === 'client/replies/smart');
+    const reply = await v5.waitFor((m) => m.topic === 'evse2mqtt/client/replies/smart');
     expect(JSON.parse(reply.payload)).toMatchObject({ status: 'ok', data: { enabled: true, mode: 'smart' } });
     await h.clock.runUntil(
       h.rec.waitJson('evse2mqtt/garage/plan', (v) => v.state === 'PLAN:EXECUTING:OVERRIDDEN', {

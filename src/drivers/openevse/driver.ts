@@ -1,3 +1,4 @@
+import { coalesced } from '../../core/coalesce.js';
 import type { ChargerReading, DeviceInfo, OnExit, Targets } from '../../core/model.js';
 import { expectOk, HttpClient, HttpError } from '../../transport/http.js';
 import { ReconnectingSocket } from '../../transport/websocket.js';
@@ -25,6 +26,19 @@ export class OpenEvseDriver implements ChargerDriver {
   private status: OpenEvseStatus = {};
   private target?: ClaimsTarget;
   private targetStale = true;
+  /** A pushed frame announced a new config_version: /config is read again. */
+  private configStale = false;
+  /** The reads pushed frames ask for; a burst of frames costs at most two rounds. */
+  private readonly pushRefresh = coalesced(async () => {
+    if (this.configStale) {
+      this.configStale = false;
+      await this.refreshConfig().catch((e: Error) => {
+        this.configStale = true;
+        throw e;
+      });
+    }
+    await this.refreshTarget();
+  });
   private socket?: ReconnectingSocket;
   private listener?: PushListener;
   private readonly client: number;
@@ -161,11 +175,12 @@ export class OpenEvseDriver implements ChargerDriver {
     const configChanged = f.config_version !== undefined && f.config_version !== this.status.config_version;
     this.status = { ...this.status, ...f };
     if (claimsChanged) this.targetStale = true;
+    if (configChanged) this.configStale = true;
     const emit = () => {
       if (this.listener && this.status.state !== undefined) this.listener.reading(this.map());
     };
     if (claimsChanged || configChanged) {
-      Promise.all([configChanged ? this.refreshConfig() : undefined, this.refreshTarget()])
+      this.pushRefresh()
         .then(emit)
         .catch((e: Error) => this.ctx.log.debug({ err: e.message }, 'refresh after push failed'));
     } else {

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { floodFrames } from '../../sim/hostile.js';
 
 /** Keys of the controller's state group: a change of one pushes them all, as its $AT event does. */
 const STATE_GROUP = [
@@ -61,6 +62,11 @@ export class StatusPush {
     this.clients.clear();
     this.wss?.close();
     this.wss = undefined;
+  }
+
+  /** A hostile device: pushes `text` `count` times at once to every /ws client. */
+  flood(count: number, text: string): void {
+    for (const ws of this.clients) floodFrames(ws, count, text);
   }
 
   /** Number of open /ws clients. */

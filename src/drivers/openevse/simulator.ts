@@ -264,6 +264,11 @@ export class OpenEvseSimulator extends HttpSimulator {
     this.push.attach(server);
   }
 
+  /** A hostile device: pushes `text` `count` times at once to every /ws client. */
+  flood(count: number, text: string): void {
+    this.push.flood(count, text);
+  }
+
   protected override detach(): void {
     this.push.detach();
   }
