@@ -20,8 +20,8 @@ import { simSpec } from './common.js';
 import { measureFloor } from './floor.js';
 import { type BenchResults, checkTargets, formatTables } from './report.js';
 import { type Plan, runBaseline, runBridge, say } from './scenario.js';
-import { runUi, type UiRun } from './ui.js';
 import { runSessionsBench } from './sessions.js';
+import { runUi, type UiRun } from './ui.js';
 
 const USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/run.js [options])
   --n 1,100,1000      charger counts to measure
