@@ -121,7 +121,8 @@ export function SessionsPage({ s }: { s: State }) {
         </p>
       )}
       {sessions.length > 0 && (
-        <div class="table-wrap">
+        // scrolls sideways on a phone; focusable so that the keyboard can scroll it too
+        <div class="table-wrap nowrap" role="region" aria-label="Sessions list" tabIndex={0}>
           <table>
             <thead>
               <tr>
