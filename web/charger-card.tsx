@@ -1,6 +1,6 @@
 import { Component } from 'preact';
 import { CurrentSlider, EnableSwitch, ModeGroup, switchesToManual } from './controls';
-import { decisionSentence, nextChange, num, power, STATUS_TEXT } from './format';
+import { decisionSentence, nextChange, num, power, STATUS_TEXT, sessionLine } from './format';
 import { useNow } from './hooks';
 import { PlanBlock } from './plan-block';
 import { type DeviceEntry, type State, store } from './store';
@@ -31,6 +31,7 @@ function Card({ d, s }: { d: DeviceEntry; s: State }) {
   const status = typeof st.status === 'string' ? st.status : 'unknown';
   const answer = s.answers[d.id];
   const decision = st.decision as Record<string, unknown> | undefined;
+  const session = sessionLine(s.sessions[d.id]);
   const set = (payload: Record<string, unknown>) => store.send(`${d.id}/set`, payload, d.id);
   return (
     <article class={online ? 'card' : 'card offline'} aria-labelledby={`name-${d.id}`}>
@@ -59,6 +60,7 @@ function Card({ d, s }: { d: DeviceEntry; s: State }) {
           <dd>{num(st.session_energy, 'kWh', 2)}</dd>
         </div>
       </dl>
+      {session && <p class="small session-line">{session}</p>}
       {!readOnly && (
         <fieldset class="controls" disabled={disabled}>
           <legend class="visually-hidden">Controls of {d.name}</legend>
@@ -134,6 +136,7 @@ export class ChargerCard extends Component<CardProps> {
       a.s.states[id] === next.s.states[id] &&
       a.s.online[id] === next.s.online[id] &&
       a.s.plans[id] === next.s.plans[id] &&
+      a.s.sessions[id] === next.s.sessions[id] &&
       a.s.answers[id] === next.s.answers[id] &&
       a.s.connected === next.s.connected &&
       a.s.info === next.s.info

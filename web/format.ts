@@ -119,3 +119,13 @@ export const CONSIDERATION_TEXT: Record<string, string> = {
   needs_charge: 'energy is still needed',
   has_fresh_inputs: 'the inputs are fresh',
 };
+
+/** A charger's `/session` record in words: "This session: 1.23 kWh · 40 % solar · €0.31 so far", or null. */
+export function sessionLine(r: Record<string, unknown> | undefined): string | null {
+  if (!r || (r.state !== 'active' && r.state !== 'ended')) return null;
+  const active = r.state === 'active';
+  const parts = [num(r.energy, 'kWh', 2)];
+  if (typeof r.solar_share === 'number') parts.push(`${Math.round(r.solar_share * 100)} % solar`);
+  if (typeof r.cost === 'number') parts.push(`${money(r.cost, r.currency)}${active ? ' so far' : ''}`);
+  return `${active ? 'This session' : 'Last session'}: ${parts.join(' · ')}`;
+}

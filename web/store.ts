@@ -59,9 +59,11 @@ export interface State {
   states: Record<string, Obj>;
   online: Record<string, boolean>;
   plans: Record<string, Obj>;
+  /** Each charger's `<id>/session`: the active session, else the last ended one (docs/sessions.md). */
+  sessions: Record<string, Obj>;
   logs: LogEntry[];
   answers: Record<string, Answer>;
-  /** Answers to bridge requests by command (health_check, sessions…). */
+  /** Answers to bridge requests by command (health_check, sessions…) and by the page's transaction. */
   requests: Record<string, Obj>;
   /** Seconds until the next reconnect attempt, while disconnected. */
   retryIn: number;
@@ -84,6 +86,7 @@ export class Store {
     states: {},
     online: {},
     plans: {},
+    sessions: {},
     logs: [],
     answers: {},
     requests: {},
@@ -208,14 +211,15 @@ export class Store {
     this.connect();
   }
 
-  /** Sends a command; its answer is shown on `answerKey` (a device id). */
-  send(topic: string, payload: Obj, answerKey?: string): void {
+  /** Sends a command; its answer is shown on `answerKey` (a device id). Returns its transaction. */
+  send(topic: string, payload: Obj, answerKey?: string): string {
     const transaction = `p${++this.seq}`;
     if (answerKey) {
       this.pending.set(transaction, answerKey);
       this.set({ answers: { ...this.state.answers, [answerKey]: { ok: true, text: 'Sending…' } } });
     }
     this.ws?.send(JSON.stringify({ topic, payload: { ...payload, transaction } }));
+    return transaction;
   }
 
   /** performance.now() when the last batch of frames was applied (the page measures its render from here). */
@@ -231,6 +235,7 @@ export class Store {
       states: { ...this.state.states },
       online: { ...this.state.online },
       plans: { ...this.state.plans },
+      sessions: { ...this.state.sessions },
     };
     for (const f of frames) this.apply(s, f.topic, f.payload);
     this.state = s;
@@ -267,14 +272,17 @@ export class Store {
     }
     const response = /^bridge\/response\/(.+)$/.exec(topic);
     if (response) {
+      // by command (the last answer) and by transaction (the page's own request, e.g. a CSV download)
       s.requests = { ...s.requests, [response[1]!]: p };
+      if (typeof p.transaction === 'string') s.requests[p.transaction] = p;
       return;
     }
-    const m = /^(.+?)(?:\/(availability|plan|response))?$/.exec(topic);
+    const m = /^(.+?)(?:\/(availability|plan|session|response))?$/.exec(topic);
     if (!m) return;
     const id = m[1]!;
     if (m[2] === 'availability') s.online[id] = p.state === 'online';
     else if (m[2] === 'plan') s.plans[id] = p;
+    else if (m[2] === 'session') s.sessions[id] = p;
     else if (m[2] === 'response') {
       const key = this.pending.get(String(p.transaction)) ?? id;
       this.pending.delete(String(p.transaction));

@@ -37,6 +37,8 @@ export interface HubDeps {
   get(id: string): Promise<void>;
   /** `bridge/request/<cmd>`: the response body (`status`, `data`, `error`). */
   request(cmd: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** A charger's record on `<base>/<id>/session` (docs/sessions.md), or null before its first session. */
+  session?(id: string): unknown;
 }
 
 /** The requests a page may send (`bridge/request/<cmd>`). */
@@ -75,6 +77,9 @@ export class Hub {
     const { bus } = this.deps;
     bus.on(this, 'device.state', ({ id, state }) => this.broadcast({ topic: id, payload: state }));
     bus.on(this, 'device.plan', ({ id, plan }) => this.broadcast({ topic: `${id}/plan`, payload: plan }));
+    bus.on(this, 'device.session', ({ id, session }) =>
+      this.broadcast({ topic: `${id}/session`, payload: session }),
+    );
     bus.on(this, 'device.availability', ({ id, online }) =>
       this.broadcast({ topic: `${id}/availability`, payload: { state: online ? 'online' : 'offline' } }),
     );
@@ -154,6 +159,8 @@ export class Hub {
       if (d.kind !== 'site' && d.attempted)
         frames.push({ topic: `${d.id}/availability`, payload: { state: d.online ? 'online' : 'offline' } });
       if (d.plan) frames.push({ topic: `${d.id}/plan`, payload: d.plan });
+      const session = d.kind === 'charger' ? this.deps.session?.(d.id) : null;
+      if (session) frames.push({ topic: `${d.id}/session`, payload: session });
     }
     for (const r of this.backlog) frames.push({ topic: 'bridge/logging', payload: r });
     return frames;

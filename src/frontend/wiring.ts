@@ -47,6 +47,7 @@ export async function startFrontend(w: FrontendWiring): Promise<FrontendServer |
     set: (id, raw, source) => w.router.command(id, raw, source),
     get: (id) => w.router.read(id),
     request: (cmd, body) => w.router.answer(cmd, body),
+    session: (id) => w.chargers().find((c) => c.id === id)?.session ?? null,
   });
   try {
     await server.start();

@@ -194,6 +194,38 @@ describe('the web page socket: snapshot, commands, allow-list, Host and Origin',
     expect(cfg.device.configuration_url).toBe('http://evse.example.org:8090/');
   });
 
+  it("sends each charger's session as MQTT has it on <base>/<id>/session: live, in the snapshot, and its end", async () => {
+    let since = h.rec.mark();
+    sim.unplug();
+    await h.clock.runUntil(
+      h.rec.waitJson('evse2mqtt/garage', (v) => v.vehicle_connected === false, { since }),
+    );
+    const p = await PageSocket.open(url, { Origin: origin() });
+    await p.wait('garage');
+    since = h.rec.mark();
+    sim.plugIn();
+    const active = await h.clock.runUntil(
+      h.rec.waitJson('evse2mqtt/garage/session', (v) => v.state === 'active', { since }),
+    );
+    expect(await p.wait('garage/session', (v) => v.state === 'active')).toEqual(active);
+    const later = await PageSocket.open(url, { Origin: origin() });
+    expect(await later.wait('garage/session')).toEqual(active);
+    since = h.rec.mark();
+    sim.unplug();
+    const ended = await h.clock.runUntil(
+      h.rec.waitJson('evse2mqtt/garage/session', (v) => v.state === 'ended', { since }),
+    );
+    expect(ended.id).toBe(active.id);
+    expect(await p.wait('garage/session', (v) => v.state === 'ended')).toEqual(ended);
+    await p.close();
+    await later.close();
+    since = h.rec.mark();
+    sim.plugIn();
+    await h.clock.runUntil(
+      h.rec.waitJson('evse2mqtt/garage', (v) => v.vehicle_connected === true, { since }),
+    );
+  });
+
   it('answers with the security headers', async () => {
     const r = await http(port, '/auth');
     expect(r.headers['content-security-policy']).toMatch(/default-src 'self'/);
