@@ -25,16 +25,17 @@ test.afterAll(async () => {
 });
 
 test('the demo page: four chargers moving, screenshots for the README', async ({ page }, info) => {
-  test.setTimeout(90_000);
+  test.setTimeout(120_000);
   const url = demo.bridge.frontend!.localUrl;
   const w = watch(page, url);
   await page.goto(url);
   for (const name of ['Demo OpenEVSE', 'Demo TechnoVE', 'Demo pulsatrix', 'Demo Quasar'])
     await expect(page.getByRole('article', { name })).toBeVisible();
-  // the demo plugs its cars in within 20 s; wait for the last one
-  await expect(page.getByRole('article', { name: 'Demo Quasar' }).locator('.status-word')).toHaveText(
-    /^(charging|connected|paused)$/,
-    { timeout: 40_000 },
+  // the demo's first car arrives at the solar charger within seconds and charges from the surplus
+  // within about half a minute (the other cars come later in the simulated day)
+  await expect(page.getByRole('article', { name: 'Demo OpenEVSE' }).locator('.status-word')).toHaveText(
+    /^charging$/,
+    { timeout: 75_000 },
   );
   await page.waitForTimeout(2000);
   mkdirSync('docs/img', { recursive: true });

@@ -37,7 +37,13 @@ export function watch(page: Page, origin: string): Watch {
   page.on('request', (r) => {
     if (!r.url().startsWith('data:') && !r.url().startsWith('blob:')) w.urls.push(r.url());
   });
-  page.on('requestfailed', (r) => w.failed.push(`${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('requestfailed', (r) => {
+    const why = r.failure()?.errorText ?? '';
+    // a request the browser itself cancelled because the page navigated away (a reload while the
+    // favicon still loads) is not a failure of the bridge; any other error is
+    if (why === 'net::ERR_ABORTED' && r.resourceType() !== 'document') return;
+    w.failed.push(`${r.url()} ${why}`);
+  });
   page.on('response', (r) => {
     if (r.status() >= 400) w.failed.push(`${r.url()} HTTP ${r.status()}`);
   });
