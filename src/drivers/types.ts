@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { ChargerConfig, ChargerType } from '../config/types.js';
+import type { Format } from '../config/formats.js';
+import type { ChargerConfig, Config } from '../config/types.js';
 import type { Clock } from '../core/clock.js';
 import type { ChargerReading, DeviceInfo, OnExit, Scalar, Targets } from '../core/model.js';
 
@@ -22,19 +23,59 @@ export interface ChargerCapabilities {
   push: boolean;
 }
 
+/** One configuration key a charger type adds to its `chargers[]` entries (a convict schema entry). */
+export interface ChargerOption {
+  doc: string;
+  default: unknown;
+  /** Throws an Error whose message is the reason (src/config/formats.ts). */
+  format: Format;
+  /** Never logged nor published. */
+  sensitive?: boolean;
+}
+
+/** Where a type's own configuration checks report (paths are relative to the charger entry). */
+export interface ChargerCheckContext {
+  /** `chargers[i]`. */
+  path: string;
+  /** The whole configuration, for rules across chargers (e.g. unique identities). */
+  config: Config;
+  /** A problem: start-up stops. `path` is the full key path (`chargers[0].id_tags[1]`, `ocpp.port`). */
+  problem(path: string, reason: string): void;
+  /** A warning, printed (full text). */
+  warn(text: string): void;
+}
+
+/** A top-level configuration section of a charger type: a convict schema and its checks. */
+export interface TypeSection {
+  name: string;
+  /** Convict schema (nested objects allowed); defaults apply even when no charger has the type. */
+  schema: Record<string, unknown>;
+  check?(cfg: Config, ctx: Pick<ChargerCheckContext, 'problem' | 'warn'>): void;
+}
+
 /** Static facts about a charger type, used by configuration validation and discovery. */
 export interface ChargerTypeMeta {
-  type: ChargerType;
+  /** The configuration `type`. */
+  type: string;
+  /** Short name in the README tables. */
+  shortName: string;
   manufacturer: string;
   model: string;
-  /** TCP port when the configuration gives none. */
-  defaultPort: number;
+  /**
+   * TCP port when the configuration gives none; null for a type whose chargers connect to the
+   * bridge (then `host`, `port` and `poll_interval` do not apply).
+   */
+  defaultPort: number | null;
   /** Lowest allowed min_current, A (6, or 8 for TechnoVE). */
   minCurrentFloor: number;
   bidirectional: boolean;
   watchdog: boolean;
-  /** Extra configuration keys this type accepts (beyond the common ones). */
-  options: ReadonlyArray<'user' | 'password' | 'token' | 'unit_id' | 'watchdog' | 'max_discharge_current'>;
+  /** Configuration keys this type adds to a charger entry (beyond the common ones), by key. */
+  options: Readonly<Record<string, ChargerOption>>;
+  /** Cross-field checks of a charger of this type (after the common ones). */
+  check?(cfg: ChargerConfig, ctx: ChargerCheckContext): void;
+  /** A top-level configuration section the type adds (e.g. `ocpp:`), checked when a charger has the type. */
+  section?: TypeSection;
   /** Capabilities for a given configuration. */
   capabilities(cfg: ChargerConfig): ChargerCapabilities;
 }
@@ -49,9 +90,9 @@ export interface PushListener {
   restored(): void;
 }
 
-/** Everything a driver factory gets. */
-export interface DriverContext {
-  cfg: ChargerConfig;
+/** Everything a driver factory gets; `O` = the options its type declares (its meta.ts). */
+export interface DriverContext<O = unknown> {
+  cfg: ChargerConfig & O;
   log: Logger;
   clock: Clock;
   /** `<instance>` of the bridge (CONTRACT §4), for ids that must be stable per bridge. */

@@ -3,7 +3,7 @@ import { expectOk, HttpClient, HttpError } from '../../transport/http.js';
 import { ReconnectingSocket } from '../../transport/websocket.js';
 import type { ChargerDriver, ChargerTypeDef, DriverContext, PushListener } from '../types.js';
 import { mapStatus } from './mapping.js';
-import { openevseMeta } from './meta.js';
+import { type OpenevseOptions, openevseMeta } from './meta.js';
 import {
   bridgeClientId,
   type ClaimProperties,
@@ -32,7 +32,7 @@ export class OpenEvseDriver implements ChargerDriver {
   private rapiEnabled?: boolean;
 
   constructor(
-    private readonly ctx: DriverContext,
+    private readonly ctx: DriverContext<OpenevseOptions>,
     private readonly http: HttpClient,
     private config: OpenEvseConfig,
     private readonly hasClaims: boolean,
@@ -42,7 +42,7 @@ export class OpenEvseDriver implements ChargerDriver {
   }
 
   /** Probes /config and /claims, then returns a driver. */
-  static async create(ctx: DriverContext): Promise<OpenEvseDriver> {
+  static async create(ctx: DriverContext<OpenevseOptions>): Promise<OpenEvseDriver> {
     const http = new HttpClient({
       baseUrl: `http://${ctx.cfg.host}:${ctx.cfg.port}`,
       user: ctx.cfg.user,
@@ -221,5 +221,6 @@ function describe(config: OpenEvseConfig): DeviceInfo {
 /** The openevse charger type. */
 export const openevseType: ChargerTypeDef = {
   ...openevseMeta,
-  create: (ctx) => OpenEvseDriver.create(ctx),
+  // the configuration filled in this type's options (meta.ts)
+  create: (ctx) => OpenEvseDriver.create(ctx as DriverContext<OpenevseOptions>),
 };
