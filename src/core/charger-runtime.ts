@@ -1,5 +1,5 @@
 import type { ChargerConfig, SmartChargingConfig } from '../config/types.js';
-import type { ChargerCapabilities } from '../drivers/types.js';
+import type { ChargerCapabilities, ChargerDriver } from '../drivers/types.js';
 import { ChargerLink, type LinkBase } from './charger-link.js';
 import {
   adoptedTargets,
@@ -126,6 +126,16 @@ export class ChargerRuntime implements DeviceView {
   /** The bridge's targets, or null while it adopts the device's own values. */
   get currentTargets(): Targets | null {
     return this.targets;
+  }
+
+  /** The connected driver, once the first read created it. */
+  get driver(): ChargerDriver | undefined {
+    return this.link.device;
+  }
+
+  /** Type-specific facts for bridge/info (OCPP identity and connection). */
+  get details(): Record<string, unknown> | undefined {
+    return this.link.device?.details?.();
   }
 
   /** The last reading from the device. */
@@ -368,7 +378,7 @@ export class ChargerRuntime implements DeviceView {
     if (!driver) return 'charger offline';
     this.applying = true;
     this.applyGen += 1;
-    const timeoutMs = this.caps.bidirectional ? 10_000 : 3_000;
+    const timeoutMs = this.caps.commandTimeoutMs ?? (this.caps.bidirectional ? 10_000 : 3_000);
     try {
       const side = await withTimeout(
         this.deps.clock,

@@ -1,3 +1,4 @@
+import { ocppMeta } from './ocpp/meta.js';
 import { openevseMeta } from './openevse/meta.js';
 import { pulsatrixMeta } from './pulsatrix/meta.js';
 import { technoveMeta } from './technove/meta.js';
@@ -10,6 +11,7 @@ export const CHARGER_TYPES: Readonly<Record<string, ChargerTypeMeta>> = {
   technove: technoveMeta,
   pulsatrix: pulsatrixMeta,
   'wallbox-quasar': quasarMeta,
+  ocpp: ocppMeta,
 };
 
 export const CHARGER_TYPE_NAMES = Object.keys(CHARGER_TYPES);

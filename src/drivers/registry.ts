@@ -1,3 +1,4 @@
+import { ocppType } from './ocpp/driver.js';
 import { openevseType } from './openevse/driver.js';
 import { pulsatrixType } from './pulsatrix/driver.js';
 import { technoveType } from './technove/driver.js';
@@ -10,6 +11,7 @@ const DRIVERS: Readonly<Record<string, ChargerTypeDef>> = {
   technove: technoveType,
   pulsatrix: pulsatrixType,
   'wallbox-quasar': quasarType,
+  ocpp: ocppType,
 };
 
 /** The definition of a charger type. */

@@ -21,6 +21,8 @@ export interface ChargerCapabilities {
   watchdog: boolean;
   /** Pushes updates (WebSocket); polling then only confirms. */
   push: boolean;
+  /** How long a command may take before it counts as unanswered, ms (default 3000; 10000 bidirectional). */
+  commandTimeoutMs?: number;
 }
 
 /** One configuration key a charger type adds to its `chargers[]` entries (a convict schema entry). */
@@ -97,7 +99,33 @@ export interface DriverContext<O = unknown> {
   clock: Clock;
   /** `<instance>` of the bridge (CONTRACT §4), for ids that must be stable per bridge. */
   instance: string;
+  /** What the bridge shares with its drivers (absent in tests that build a driver alone). */
+  services?: DriverServices;
 }
+
+/** Something a driver type runs once per bridge for all its chargers (e.g. a server they connect to). */
+export interface SharedService {
+  /** Stops it when the bridge stops. */
+  close(): Promise<void>;
+}
+
+/** What the bridge shares with its drivers. */
+export interface DriverServices {
+  /** The whole configuration (sections a type adds, such as `ocpp:`). */
+  config: Config;
+  /** `data_dir`, for what a driver must keep across restarts. */
+  dataDir: string;
+  /** The bridge's logger (drivers make child loggers). */
+  log: Logger;
+  /** The service `key` of this bridge, made by `make` on first use and closed when the bridge stops. */
+  shared<T extends SharedService>(key: string, make: () => T): T;
+}
+
+/** A `bridge/request/<name>` a charger type answers; `driver(id)` finds a charger of that type. */
+export type TypeRequest = (
+  body: Record<string, unknown>,
+  driver: (id: string) => ChargerDriver | undefined,
+) => Promise<Record<string, unknown>>;
 
 /** A connected charger. All methods throw an Error whose message is fit for a user on failure. */
 export interface ChargerDriver {
@@ -116,6 +144,15 @@ export interface ChargerDriver {
   exit(action: OnExit): Promise<void>;
   /** Starts the push channel, if the type has one. */
   subscribe?(listener: PushListener): void;
+  /**
+   * How the bridge learns the charger's state. `poll` (default): it reads every poll_interval and
+   * counts the charger offline after three failed polls. `connection`: the charger holds a
+   * connection to the bridge; the driver pushes every reading and says when the charger is lost or
+   * back (PushListener); `read()` returns the latest state (for `/get`) and throws while offline.
+   */
+  readonly updates?: 'poll' | 'connection';
+  /** Type-specific facts for `bridge/info` (e.g. `{ocpp: {vendor, firmware, …}}`). */
+  details?(): Record<string, unknown>;
   /** Closes sockets and timers. */
   close(): Promise<void>;
 }
@@ -123,4 +160,6 @@ export interface ChargerDriver {
 /** A charger type: metadata plus a factory that probes the device and returns a driver. */
 export interface ChargerTypeDef extends ChargerTypeMeta {
   create(ctx: DriverContext): Promise<ChargerDriver>;
+  /** `bridge/request/<name>` handlers of this type, registered when a charger has the type. */
+  requests?: Readonly<Record<string, TypeRequest>>;
 }
