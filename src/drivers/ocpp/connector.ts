@@ -104,7 +104,7 @@ export class Connector {
   stopTransaction(id: number, reason: string, meterStop: number | undefined, idTag: string | null): void {
     const stop = meterOk(meterStop) ? meterStop : null;
     if (this.tx && this.tx.id === id) {
-      this.tx = { ...this.tx, stopReason: reason, meterStop: stop };
+      this.tx = { ...this.tx, idTag: this.tx.idTag ?? idTag, stopReason: reason, meterStop: stop };
       return;
     }
     this.tx = { id, idTag, meterStart: null, stopReason: reason, meterStop: stop };

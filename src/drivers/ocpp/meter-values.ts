@@ -68,13 +68,17 @@ const PER_PHASE = /^L([123])(-N)?$/;
 /** The samples of one measurand: the total (no phase) and the per-phase values L1..L3. */
 function split(samples: SampledValue[], measurand: string) {
   let total: number | undefined;
+  let begin: number | undefined;
   const phases: Array<number | undefined> = [undefined, undefined, undefined];
   for (const s of samples) {
     if ((s.measurand ?? ENERGY) !== measurand) continue;
     const v = canonicalValue(s, measurand);
     if (v === undefined) continue;
     if (!s.phase) {
-      total = v;
+      // Growatt and Project EV send the register at Transaction.Begin beside the periodic one
+      // (lbbrhzn/ocpp#1838, evcc-io/evcc#15768): the periodic value is the current one
+      if (s.context === 'Transaction.Begin') begin ??= v;
+      else total ??= v;
       continue;
     }
     const m = PER_PHASE.exec(s.phase);
@@ -82,7 +86,7 @@ function split(samples: SampledValue[], measurand: string) {
     if (m && phases[Number(m[1]) - 1] === undefined) phases[Number(m[1]) - 1] = v;
   }
   const known = phases.filter((p): p is number => p !== undefined);
-  return { total, phases, known };
+  return { total: total ?? begin, phases, known };
 }
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
