@@ -45,6 +45,8 @@ export interface OcppSimOptions extends OcppSimQuirks {
   voltage?: number;
   /** Energy register at start, Wh. */
   meterWh?: number;
+  /** Options of the WebSocket (`ca` of a wss:// central system, …). */
+  wsOptions?: Record<string, unknown>;
   /** A the charger offers without a profile (its own maximum; default 16). */
   maxCurrent?: number;
 }
@@ -254,6 +256,7 @@ export class OcppChargePointSim {
       protocols: ['ocpp1.6'],
       strictMode: true,
       reconnect: false,
+      ...(this.opts.wsOptions ? { wsOpts: this.opts.wsOptions } : {}),
     } as ConstructorParameters<typeof RPCClient>[0]);
     client.on('strictValidationFailure', (e: { error?: Error; messageId?: string }) => {
       this.validationFailures.push(e.error?.message ?? String(e));
