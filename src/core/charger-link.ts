@@ -168,7 +168,10 @@ export class ChargerLink {
     this.setInfo(driver.info);
     driver.subscribe?.({
       reading: (r) => {
-        if (!this.stopped) this.deps.onReading(r, null);
+        // a charger that holds a connection is never polled: its pushes are its reads and count
+        // for adoption like a poll's (when no write started meanwhile)
+        const gen = driver.updates === 'connection' ? this.deps.generation() : null;
+        if (!this.stopped) this.deps.onReading(r, gen);
       },
       lost: (why) => this.markOffline(why),
       restored: () => void this.refresh().catch(() => {}),

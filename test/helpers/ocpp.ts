@@ -12,6 +12,12 @@ export interface OcppHarness extends Harness {
   connect(opts?: Partial<OcppSimOptions>): Promise<OcppChargePointSim>;
 }
 
+/** Waits (real time, at most 5 s) until `cond` holds: OCPP exchanges run over a real socket. */
+export async function until(cond: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  return cond();
+}
+
 /** The configuration of the OCPP charger `carport`. */
 export function ocppCharger(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { id: 'carport', type: 'ocpp', charge_point_id: 'CP1', max_current: 16, phases: 3, ...extra };
@@ -50,8 +56,8 @@ export async function startOcpp(
       return s;
     },
     stop: async (o = {}) => {
-      for (const s of sims) await s.stop();
       await h.stop(o);
+      for (const s of sims) await s.stop();
     },
   };
 }

@@ -104,7 +104,7 @@ describe('the OCPP central system at the door', () => {
 
   it('does not hold up the bridge when no charger connects: it publishes the charger offline', async () => {
     h = await startOcpp();
-    expect(h.rec.json(AVAILABILITY)).toEqual({ state: 'offline' });
+    await h.rec.waitJson(AVAILABILITY, (v) => v.state === 'offline');
   });
 
   it('serves wss:// with the configured certificate', async () => {

@@ -3,17 +3,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { SimCar } from '../../src/drivers/ocpp/sim-car.js';
 import type { OcppChargePointSim } from '../../src/drivers/ocpp/simulator.js';
-import { type OcppHarness, startOcpp } from '../helpers/ocpp.js';
+import { type OcppHarness, startOcpp, until } from '../helpers/ocpp.js';
 
 const STATE = 'evse2mqtt/carport';
 const SET = 'evse2mqtt/carport/set';
 const RESPONSE = 'evse2mqtt/carport/response';
-
-/** Waits (real time, at most 5 s) until `cond` holds: the set-up runs over a real socket. */
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(cond()).toBe(true);
-}
 
 describe('an OCPP charger through the bridge', () => {
   let h: OcppHarness;
@@ -283,7 +277,7 @@ describe('an OCPP charger through the bridge', () => {
   it('tries the measurands one by one when the charger refuses the list', async () => {
     h = await startOcpp();
     const sim = await h.connect({ measurandsOneByOne: true });
-    await until(() => sim.calls('TriggerMessage').length > 0);
+    expect(await until(() => sim.calls('TriggerMessage').length > 0)).toBe(true);
     const values = sim
       .calls('ChangeConfiguration')
       .filter((c) => c.key === 'MeterValuesSampledData')

@@ -25,6 +25,8 @@ export interface OcppSimQuirks {
   measurandsOneByOne?: boolean;
   /** Needs RemoteStartTransaction to start a transaction (Autel, Wallbox FW5). */
   needsRemoteStart?: boolean;
+  /** Accepts profiles but never offers more than this, A (Wallbox Pulsar Pro FW6.13 stuck at 9 A: evcc-io/evcc#31597). */
+  capsAt?: number;
   /** Answers every SetChargingProfile so (Amperfied without smart charging: NotSupported). */
   profileAnswer?: 'Rejected' | 'NotSupported';
 }
@@ -315,6 +317,7 @@ export class OcppChargePointSim {
     if (!period) return 'Rejected';
     const phases = period.numberPhases ?? 3;
     this.limitA = unit === 'A' ? period.limit : period.limit / this.voltage / phases;
+    if (this.opts.capsAt !== undefined) this.limitA = Math.min(this.limitA, this.opts.capsAt);
     return 'Accepted';
   }
 
