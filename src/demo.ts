@@ -1,6 +1,7 @@
 import { Bridge } from './bridge.js';
 import { ConfigError, validateConfig } from './config/load.js';
 import type { LoggerBundle } from './core/logger.js';
+import { DEMO_OCPP_SECTION, ocppDemo } from './drivers/ocpp/demo.js';
 import { OpenEvseSimulator } from './drivers/openevse/simulator.js';
 import { PulsatrixSimulator } from './drivers/pulsatrix/simulator.js';
 import { TechnoveSimulator } from './drivers/technove/simulator.js';
@@ -234,11 +235,18 @@ export async function startDemo(
       0,
     );
   const devices = [openevseDemo(), technoveDemo(), pulsatrixDemo(), quasarDemo(), ...homeDemo(chargerPower)];
+  devices.push(
+    ocppDemo(
+      () => bridgeRef?.chargers ?? [],
+      () => log,
+    ),
+  );
   for (const d of devices) await d.start();
   const raw = {
     mqtt: { server: 'embedded', base_topic: 'evse2mqtt' },
     embedded_broker: { host: '127.0.0.1', port: opts.brokerPort ?? 1883 },
     data_dir: opts.dataDir ?? './data/demo',
+    ocpp: DEMO_OCPP_SECTION,
     log: { level: logger.log.level },
     chargers: devices.filter((d) => d.kind === 'charger').map((d) => d.config()),
     meters: devices.filter((d) => d.kind === 'meter').map((d) => d.config()),
