@@ -15,6 +15,8 @@ export interface OcppSocket extends CallTarget {
   handle(method: string, fn: (req: { params: unknown }) => unknown): void;
   on(event: 'close', fn: () => void): void;
   close(opts?: { code?: number; reason?: string; force?: boolean }): Promise<unknown>;
+  /** ocpp-rpc per-connection options (the ping interval). */
+  reconfigure?(opts: { pingIntervalMs: number }): void;
 }
 
 /** What the charger said in its BootNotification. */
@@ -106,6 +108,8 @@ export class ChargePoint {
     this.booted = false;
     this.connectedSince = new Date(this.deps.clock.now()).toISOString();
     this.queue.attach(socket);
+    // a charger that never answers pings would be dropped every minute (EN+: lbbrhzn/ocpp#211)
+    socket.reconfigure?.({ pingIntervalMs: this.cfg.ping_interval * 1000 });
     registerHandlers(this, socket);
     socket.on('close', () => this.onClose(socket));
     this.log.info({ remote }, 'charger connected');

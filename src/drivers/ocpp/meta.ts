@@ -23,6 +23,8 @@ export interface OcppOptions {
   profile: 'tx_default' | 'tx';
   /** s, written to MeterValueSampleInterval at boot. */
   meter_interval: number;
+  /** s between WebSocket pings to the charger; 0 = none (EN+ never answers them: lbbrhzn/ocpp#211). */
+  ping_interval: number;
 }
 
 /** The top-level `ocpp:` section: where the central system listens. */
@@ -79,6 +81,11 @@ export const ocppMeta: ChargerTypeMeta = {
     },
     profile: { doc: 'tx_default | tx', default: 'tx_default', format: oneOf(['tx_default', 'tx']) },
     meter_interval: { doc: 's between MeterValues', default: 10, format: num(1, 3600, { integer: true }) },
+    ping_interval: {
+      doc: 's between WebSocket pings; 0 for chargers that never answer them (EN+)',
+      default: 30,
+      format: num(0, 3600, { integer: true }),
+    },
   },
   section: {
     name: 'ocpp',
