@@ -217,6 +217,29 @@ export class OcppChargePointSim {
     });
   }
 
+  /**
+   * Sends a raw text frame, bypassing the schemas (a broken or off-spec charger), and resolves with
+   * the central system's answer to message id `id` (a parsed CALLRESULT or CALLERROR array).
+   */
+  rawCall(frame: string, id: string): Promise<unknown[]> {
+    return new Promise((resolve) => {
+      const onMessage = (e: { message: Buffer | string; outbound: boolean }) => {
+        if (e.outbound) return;
+        try {
+          const m = JSON.parse(String(e.message)) as unknown[];
+          if (m[1] === id && (m[0] === 3 || m[0] === 4)) {
+            this.client.off('message', onMessage);
+            resolve(m);
+          }
+        } catch {
+          /* not ours */
+        }
+      };
+      this.client.on('message', onMessage);
+      this.client.sendRaw(frame);
+    });
+  }
+
   /** Sends one call to the central system; its answer. */
   call(method: string, params: unknown): Promise<Record<string, unknown>> {
     return this.client.call(method, params) as Promise<Record<string, unknown>>;
