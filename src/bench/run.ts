@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { forkBench, killAll, ROOT, SimHosts, stopChild } from './children.js';
 import { simSpec } from './common.js';
 import { measureFloor } from './floor.js';
+import { formatOcpp, type OcppRun, runOcpp } from './ocpp.js';
 import { type BenchResults, checkTargets, formatTables } from './report.js';
 import { type Plan, runBaseline, runBridge, say } from './scenario.js';
 
@@ -29,6 +30,7 @@ const USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/run.js [
   --samples 200       latency samples per kind (command, push)
   --interval 20       ms between latency samples
   --per-host 500      simulators per simulator-host process
+  --ocpp-n 1000       OCPP charge-point counts to measure ('' for none; src/bench/ocpp.ts)
   --out data/bench    where results.json goes
   --profile           run the bridge under --cpu-prof (profile in --out)
   --stalls            record the bridge's event-loop hold-ups and GC pauses
@@ -46,6 +48,7 @@ function parse() {
       samples: { type: 'string', default: '200' },
       interval: { type: 'string', default: '20' },
       'per-host': { type: 'string', default: '500' },
+      'ocpp-n': { type: 'string', default: '1000' },
       out: { type: 'string', default: path.join(ROOT, 'data', 'bench') },
       profile: { type: 'boolean', default: false },
       stalls: { type: 'boolean', default: false },
@@ -84,6 +87,7 @@ function options() {
   return {
     ns: list(values.n),
     homieNs: new Set(list(values['homie-n'])),
+    ocppNs: list(values['ocpp-n']),
     perHost: Number(values['per-host']),
     plan: {
       pollS: Number(values.poll),
@@ -126,7 +130,7 @@ async function bareFloor() {
 }
 
 async function main(): Promise<void> {
-  const { ns, homieNs, perHost, plan } = options();
+  const { ns, homieNs, ocppNs, perHost, plan } = options();
   mkdirSync(plan.outDir, { recursive: true });
   const started = Date.now();
   const m = machine();
@@ -179,6 +183,15 @@ async function main(): Promise<void> {
       await hosts.stop();
     }
   }
+  const ocpp: OcppRun[] = [];
+  for (const n of ocppNs) {
+    try {
+      ocpp.push(await runOcpp(n, perHost, plan));
+    } catch (e) {
+      say(`OCPP N=${n}: FAILED: ${(e as Error).message}`);
+      failures.push({ run: `OCPP N=${n}`, n, error: (e as Error).message });
+    }
+  }
   const partial = {
     machine: m,
     plan: { ...plan, ns, homieNs: [...homieNs], perHost },
@@ -187,12 +200,13 @@ async function main(): Promise<void> {
     runs,
     failures,
   };
-  const results: BenchResults = { ...partial, targets: checkTargets(partial) };
+  const results: BenchResults & { ocpp: OcppRun[] } = { ...partial, ocpp, targets: checkTargets(partial) };
   const file = path.join(plan.outDir, 'results.json');
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   say('');
   say(formatTables(results));
   say('');
+  if (ocpp.length > 0) say(`${formatOcpp(ocpp, floor)}\n`);
   say(`results: ${file} (total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
 

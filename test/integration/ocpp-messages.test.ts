@@ -40,7 +40,7 @@ describe('what an OCPP charger sends, answered', () => {
     );
     expect(await sim.call('Heartbeat', {})).toHaveProperty('currentTime');
     const since = h.rec.mark();
-    await sim.setStatus('Available');
+    await sim.setStatus('Available', { connectorId: 1 });
     const s = await h.rec.waitJson('evse2mqtt/carport', (v) => v.status === 'disconnected', { since });
     expect(s).toMatchObject({ error: null, total_energy: 5 });
   });

@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttp, type Server } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { RPCServer } from 'ocpp-rpc';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
 import type { SharedService } from '../types.js';
 import type { ChargePoint, OcppSocket } from './charge-point.js';
 import type { OcppSection } from './meta.js';
+import { RPCServer } from './rpc.js';
 import { OcppStore } from './store.js';
 
 /** An unknown identity is named on bridge/logging at most this often, ms. */

@@ -1,6 +1,6 @@
-import { createRPCError } from 'ocpp-rpc';
 import type { ChargePoint, OcppSocket } from './charge-point.js';
 import { remoteStartIfWanted } from './commands.js';
+import { createRPCError } from './rpc.js';
 import { meterValues, numeric, record, text } from './wire.js';
 
 /** An answer to one charger-initiated action (its params are untrusted JSON). */

@@ -1,4 +1,4 @@
-import { createRPCError, NOREPLY, RPCClient } from 'ocpp-rpc';
+import { createRPCError, NOREPLY, RPCClient } from './rpc.js';
 import { SimCar } from './sim-car.js';
 import type { ChargingProfile } from './wire.js';
 
@@ -49,6 +49,10 @@ export interface OcppSimOptions extends OcppSimQuirks {
   meterWh?: number;
   /** Options of the WebSocket (`ca` of a wss:// central system, …). */
   wsOptions?: Record<string, unknown>;
+  /** Validate every frame against the 1.6 schemas (default true; the benchmark turns it off to measure the bridge, not the schemas). */
+  strict?: boolean;
+  /** Called as each call of the bridge arrives (before it is answered). */
+  onCall?: (method: string, params: Record<string, unknown>) => void;
   /** A the charger offers without a profile (its own maximum; default 16). */
   maxCurrent?: number;
 }
@@ -279,7 +283,7 @@ export class OcppChargePointSim {
       identity: this.opts.identity,
       ...(this.opts.password ? { password: this.opts.password } : {}),
       protocols: ['ocpp1.6'],
-      strictMode: true,
+      strictMode: this.opts.strict !== false,
       reconnect: false,
       ...(this.opts.wsOptions ? { wsOpts: this.opts.wsOptions } : {}),
     } as ConstructorParameters<typeof RPCClient>[0]);
@@ -292,6 +296,7 @@ export class OcppChargePointSim {
 
   private async onCall(method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
     this.received.push({ method, params });
+    this.opts.onCall?.(method, params);
     if (this.opts.neverAnswers) return NOREPLY as unknown as Record<string, unknown>;
     switch (method) {
       case 'GetConfiguration':
