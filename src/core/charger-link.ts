@@ -194,7 +194,10 @@ export class ChargerLink {
   private onFailure(e: Error): void {
     this.failures += 1;
     const msg = e.message;
-    if (msg !== this.lastFailure) this.deps.log.warn({ err: msg }, `read failed: ${msg}`);
+    // a charger that connects to the bridge and has not yet is no failure: the driver says so
+    const waiting = this.driver?.updates === 'connection';
+    if (msg !== this.lastFailure && !waiting) this.deps.log.warn({ err: msg }, `read failed: ${msg}`);
+    else if (msg !== this.lastFailure) this.deps.log.info({ err: msg }, msg);
     else this.deps.log.debug({ err: msg, failures: this.failures }, 'read failed again');
     this.lastFailure = msg;
     this.markAttempted();
@@ -213,10 +216,12 @@ export class ChargerLink {
 
   private markOffline(reason: string): void {
     if (this.stopped || (!this.online && this.availabilityKnown)) return;
+    const first = !this.availabilityKnown && this.driver?.updates === 'connection';
     this.online = false;
     this.availabilityKnown = true;
     this.deps.clock.clearTimeout(this.availTimer);
-    this.deps.log.warn({ reason }, `offline: ${reason}`);
+    if (first) this.deps.log.info({ reason }, 'offline until the charger connects');
+    else this.deps.log.warn({ reason }, `offline: ${reason}`);
     this.deps.bus.emit('device.availability', { id: this.deps.cfg.id, online: false });
   }
 }

@@ -40,7 +40,7 @@ export class CentralSystem implements SharedService {
 
   constructor(private readonly deps: CentralSystemDeps) {
     this.store = new OcppStore(deps.dataDir, deps.log, deps.clock.now());
-    // lenient inbound: strict schemas would drop a charger's slightly-off StopTransaction (ocpp16 quirks)
+    // lenient inbound: strict schemas would drop a charger's slightly-off StopTransaction (README.md in this folder)
     this.rpc = new RPCServer({
       protocols: ['ocpp1.6'],
       strictMode: false,
@@ -141,7 +141,7 @@ export class CentralSystem implements SharedService {
       const bound = (this.http.address() as AddressInfo).port;
       this.deps.log.info(
         { host, port: bound },
-        `OCPP central system listening; chargers connect to ${this.url('<charge_point_id>').replace(`:${port}`, `:${bound}`)}`,
+        `OCPP central system listening; chargers connect to ${this.url('').replace(`:${port}/`, `:${bound}/`)}<charge_point_id>`,
       );
       return bound;
     } catch (e) {
