@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { type OcppHarness, startOcpp } from '../helpers/ocpp.js';
 
@@ -43,6 +44,24 @@ describe('what an OCPP charger sends, answered', () => {
     await sim.setStatus('Available', { connectorId: 1 });
     const s = await h.rec.waitJson('evse2mqtt/carport', (v) => v.status === 'disconnected', { since });
     expect(s).toMatchObject({ error: null, total_energy: 5 });
+  });
+
+  it('shows a fault of the whole station (connector 0) as the charger’s error, as Alfen sends it', async () => {
+    h = await startOcpp();
+    const sim = await h.connect();
+    const since = h.rec.mark();
+    // the frame of a real Alfen NG910 (test/fixtures/ocpp/status.alfen-station-faulted.json)
+    const frame = JSON.parse(
+      readFileSync('test/fixtures/ocpp/status.alfen-station-faulted.json', 'utf8'),
+    ).frame;
+    await sim.rawCall(JSON.stringify(frame), frame[1]);
+    const s = await h.rec.waitJson('evse2mqtt/carport', (v) => v.status === 'error', { since });
+    expect(s.error).toBe('OtherError: Modbus TCP/IP lost, in safe mode max 14.0A [210]');
+    const back = h.rec.mark();
+    await sim.setStatus('Available', { connectorId: 0 });
+    await h.rec.waitJson('evse2mqtt/carport', (v) => v.status === 'disconnected' && v.error === null, {
+      since: back,
+    });
   });
 
   it('asks again for a BootNotification every 60 s while none comes', async () => {

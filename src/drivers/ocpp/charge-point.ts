@@ -53,6 +53,8 @@ export class ChargePoint {
   readonly connector: Connector;
   /** Connector 0's status (the whole station). */
   station?: string;
+  /** Connector 0's error text while it is Faulted. */
+  stationError: string | null = null;
   boot: BootInfo | null = null;
   /** Configuration keys from GetConfiguration. */
   config = new Map<string, string>();
@@ -155,7 +157,7 @@ export class ChargePoint {
 
   /** The reading of the configured connector. */
   reading(): ChargerReading {
-    const r = this.connector.reading(this.station, this.accepted, this.cfg.max_current);
+    const r = this.connector.reading(this.station, this.accepted, this.cfg.max_current, this.stationError);
     const info = this.info();
     return info ? { ...r, info } : r;
   }

@@ -129,8 +129,16 @@ export class Connector {
     }
   }
 
-  /** The canonical reading; `station` is connector 0's status, `accepted` the last Accepted target. */
-  reading(station: string | undefined, accepted: AcceptedTarget | null, maxCurrent: number): ChargerReading {
+  /**
+   * The canonical reading; `station` is connector 0's status (and `stationError` its error text
+   * while Faulted), `accepted` the last Accepted target.
+   */
+  reading(
+    station: string | undefined,
+    accepted: AcceptedTarget | null,
+    maxCurrent: number,
+    stationError: string | null = null,
+  ): ChargerReading {
     const facts = statusFacts(this.status, station, this.vehicleConnected);
     const values: Record<string, Scalar> = {};
     for (const k of MEASURED) values[k] = this.meter[k] ?? null;
@@ -140,7 +148,7 @@ export class Connector {
       values.current = 0;
     }
     values.session_energy = this.sessionEnergy();
-    const stationFault = station === 'Faulted' ? 'Faulted: the charging station reports a fault' : null;
+    const stationFault = station === 'Faulted' ? (stationError ?? 'Faulted') : null;
     const chargeCurrent = this.capped ?? accepted?.current ?? this.meter.current_offered ?? maxCurrent;
     return {
       vehicleConnected: facts.vehicleConnected,

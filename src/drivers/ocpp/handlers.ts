@@ -1,6 +1,7 @@
 import type { ChargePoint, OcppSocket } from './charge-point.js';
 import { remoteStartIfWanted } from './commands.js';
 import { createRPCError } from './rpc.js';
+import { errorText } from './status.js';
 import { meterValues, numeric, record, text } from './wire.js';
 
 /** An answer to one charger-initiated action (its params are untrusted JSON). */
@@ -32,8 +33,11 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   StatusNotification: (cp, p) => {
     const id = numeric(p.connectorId);
     const status = text(p.status) ?? 'Unknown';
-    if (id === 0) cp.station = status;
-    else if (mine(cp, id)) {
+    if (id === 0) {
+      cp.station = status;
+      cp.stationError =
+        status === 'Faulted' ? errorText(text(p.errorCode), text(p.info), text(p.vendorErrorCode)) : null;
+    } else if (mine(cp, id)) {
       // errorCode other than NoError on a non-Faulted status is a warning (WeakSignal…): logged only
       const code = text(p.errorCode);
       if (code && code !== 'NoError' && status !== 'Faulted')
