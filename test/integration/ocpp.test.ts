@@ -3,7 +3,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { SimCar } from '../../src/drivers/ocpp/sim-car.js';
 import type { OcppChargePointSim } from '../../src/drivers/ocpp/simulator.js';
+import { checkHaDiscovery } from '../helpers/ha-rules.js';
+import { checkHomieDevice } from '../helpers/homie-rules.js';
 import { type OcppHarness, startOcpp, until } from '../helpers/ocpp.js';
+import { Recorder } from '../helpers/recorder.js';
 
 const STATE = 'evse2mqtt/carport';
 const SET = 'evse2mqtt/carport/set';
@@ -64,7 +67,7 @@ describe('an OCPP charger through the bridge', () => {
     noStrictFailures(sim);
   });
 
-  it('announces the charger to Home Assistant with the identity from BootNotification', async () => {
+  it('announces the charger to Home Assistant with the identity from BootNotification, by the discovery and Homie rules', async () => {
     h = await startOcpp();
     const since = h.rec.mark();
     await h.connect({ vendor: 'ABB', model: 'Terra AC', firmware: '1.8.21', serial: 'TACW0001' });
@@ -87,6 +90,17 @@ describe('an OCPP charger through the bridge', () => {
         (v.chargers as Array<{ ocpp: { vendor: string | null } }>)[0]!.ocpp.vendor === 'ABB',
       { since },
     );
+    // discovery and the charging state follow every checkable Home Assistant and Homie rule
+    const retained = await Recorder.retained(h.url, ['homeassistant/#', 'evse2mqtt/#']);
+    const live = h.rec.messages.filter((m) => m.topic.startsWith('evse2mqtt/'));
+    const all = [...retained, ...live.map((m) => ({ ...m, retain: false }))].map((m, i) => ({ ...m, i }));
+    expect(checkHaDiscovery(all)).toEqual([]);
+    expect(
+      checkHomieDevice(
+        h.rec.messages.map((m) => ({ ...m, retain: true })),
+        'evse2mqtt-carport',
+      ),
+    ).toEqual([]);
     const entry = (info.chargers as Array<Record<string, unknown>>)[0]!;
     expect(entry.watchdog).toBe(false);
     expect(entry.ocpp).toMatchObject({
