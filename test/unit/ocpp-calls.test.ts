@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals';
-import pino from 'pino';
 import { validateConfig } from '../../src/config/load.js';
 import { CallQueue, type CallTarget } from '../../src/drivers/ocpp/call-queue.js';
 import { ManualClock } from '../helpers/manual-clock.js';
@@ -22,7 +21,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 describe('calls to an OCPP charger', () => {
   it('keeps one call outstanding, and a newer target replaces a queued one for both callers', async () => {
     const clock = new ManualClock();
-    const q = new CallQueue(clock, pino({ level: 'silent' }));
+    const q = new CallQueue(clock);
     const { calls, target } = fakeCharger();
     q.attach(target);
     q.bootAccepted();
@@ -42,7 +41,7 @@ describe('calls to an OCPP charger', () => {
 
   it('sends nothing but boot-time calls before the BootNotification was answered', async () => {
     const clock = new ManualClock();
-    const q = new CallQueue(clock, pino({ level: 'silent' }));
+    const q = new CallQueue(clock);
     const { calls, target } = fakeCharger();
     q.attach(target);
     void q.call('GetConfiguration', {}, { timeoutMs: 60_000 }).catch(() => {});
@@ -57,7 +56,7 @@ describe('calls to an OCPP charger', () => {
 
   it('fails with "charger did not answer" at the deadline and "charger offline" when the socket closes', async () => {
     const clock = new ManualClock();
-    const q = new CallQueue(clock, pino({ level: 'silent' }));
+    const q = new CallQueue(clock);
     const { target } = fakeCharger();
     q.attach(target);
     q.bootAccepted();

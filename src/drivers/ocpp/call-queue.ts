@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 
 /** Why a call to a charger failed: `offline` (no socket), `timeout` (no answer), `callerror` (CALLERROR). */
@@ -44,10 +43,7 @@ export class CallQueue {
   private readonly jobs: Job[] = [];
   private running?: Job;
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly clock: Clock) {}
 
   /** A socket is open; nothing but boot-time calls run until `bootAccepted`. */
   attach(target: CallTarget): void {
@@ -131,12 +127,10 @@ export class CallQueue {
       () => abort.abort(),
       Math.max(0, job.deadline - this.clock.now()),
     );
-    this.log.debug({ method: job.method, params: job.params }, `→ ${job.method}`);
     target
       .call(job.method, job.params, { signal: abort.signal, callTimeoutMs: 2_147_483_647 })
       .then(
         (result) => {
-          this.log.debug({ method: job.method, result }, `← ${job.method}`);
           this.clock.clearTimeout(job.timer);
           const settle = job.settle;
           job.settle = [];

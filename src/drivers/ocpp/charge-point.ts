@@ -14,6 +14,7 @@ import type { OcppStore } from './store.js';
 export interface OcppSocket extends CallTarget {
   handle(method: string, fn: (req: { params: unknown }) => unknown): void;
   on(event: 'close', fn: () => void): void;
+  on(event: 'message', fn: (e: { message: Buffer | string; outbound: boolean }) => void): void;
   close(opts?: { code?: number; reason?: string; force?: boolean }): Promise<unknown>;
   /** ocpp-rpc per-connection options (the ping interval). */
   reconfigure?(opts: { pingIntervalMs: number }): void;
@@ -75,7 +76,7 @@ export class ChargePoint {
   private listener?: PushListener;
 
   constructor(readonly deps: ChargePointDeps) {
-    this.queue = new CallQueue(deps.clock, deps.log);
+    this.queue = new CallQueue(deps.clock);
     this.connector = new Connector(deps.cfg.connector);
   }
 
@@ -114,6 +115,11 @@ export class ChargePoint {
     socket.reconfigure?.({ pingIntervalMs: this.cfg.ping_interval * 1000 });
     registerHandlers(this, socket);
     socket.on('close', () => this.onClose(socket));
+    // wire traffic at debug only (1000 chargers at info would log every MeterValues)
+    if (this.log.isLevelEnabled('debug'))
+      socket.on('message', (e) =>
+        this.log.debug({ frame: String(e.message) }, e.outbound ? 'sent' : 'received'),
+      );
     this.log.info({ remote }, 'charger connected');
     this.armBootTrigger(BOOT_TRIGGER_DELAY_MS);
   }
