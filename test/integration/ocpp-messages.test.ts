@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { type OcppHarness, startOcpp } from '../helpers/ocpp.js';
+import { type OcppHarness, startOcpp, until } from '../helpers/ocpp.js';
 
 describe('what an OCPP charger sends, answered', () => {
   let h: OcppHarness;
@@ -28,11 +28,19 @@ describe('what an OCPP charger sends, answered', () => {
   it('reads off-spec frames leniently and survives a broken one without closing the socket', async () => {
     h = await startOcpp();
     const sim = await h.connect();
+    // after the set-up, whose TriggerMessage(StatusNotification) would report the connector again
+    expect(await until(() => sim.calls('TriggerMessage').length > 0)).toBe(true);
     await sim.rawCall(
       '[2,"s1","StatusNotification",{"connectorId":"1","errorCode":"Error","status":"Faulted","info":"relay","vendorErrorCode":42,"extra":true}]',
       's1',
     );
-    await h.rec.waitJson('evse2mqtt/carport', (v) => v.status === 'error' && v.error === 'Error: relay [42]');
+    await h.rec.waitJson(
+      'evse2mqtt/carport',
+      (v) => v.status === 'error' && v.error === 'Error: relay [42]',
+      {
+        timeoutMs: 15_000,
+      },
+    );
     sim.transactionId = null;
     sim.rawCall('[2,"b1","MeterValues",{not json', 'b1').catch(() => {});
     await sim.rawCall(
@@ -42,7 +50,10 @@ describe('what an OCPP charger sends, answered', () => {
     expect(await sim.call('Heartbeat', {})).toHaveProperty('currentTime');
     const since = h.rec.mark();
     await sim.setStatus('Available', { connectorId: 1 });
-    const s = await h.rec.waitJson('evse2mqtt/carport', (v) => v.status === 'disconnected', { since });
+    const s = await h.rec.waitJson('evse2mqtt/carport', (v) => v.status === 'disconnected', {
+      since,
+      timeoutMs: 15_000,
+    });
     expect(s).toMatchObject({ error: null, total_energy: 5 });
   });
 
