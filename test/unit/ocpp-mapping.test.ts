@@ -99,6 +99,26 @@ describe('OCPP meter values of real chargers', () => {
     expect(r.values).toMatchObject({ total_energy: 0.018, current: 9.46, voltage: 233.5, power: 2223 });
   });
 
+  it('Growatt Thor 11A/S: a register that restarts at 0 per transaction is session energy, not a lifetime total', () => {
+    const c = new Connector(1);
+    c.startTransaction(1735917607, 'TAG', 0);
+    const p = fixture('meter-values.growatt-thor-11as.json').frame[3];
+    c.onMeterValues(meterValues(p.meterValue), null);
+    expect(c.reading(undefined, null, 16).values).toMatchObject({
+      session_energy: 0.018,
+      total_energy: null,
+    });
+    c.startTransaction(2, 'TAG', 1_500_000);
+    c.onMeterValues(
+      meterValues([{ timestamp: '2026-06-01T10:00:00Z', sampledValue: [{ value: '1500500' }] }]),
+      null,
+    );
+    expect(c.reading(undefined, null, 16).values).toMatchObject({
+      session_energy: 0.5,
+      total_energy: 1500.5,
+    });
+  });
+
   it('ABB Terra AC: per-phase powers are summed and the voltage is L1-N', () => {
     const r = feed([fixture('meter-values.abb-terra-ac.json').frame]);
     expect(r.values).toMatchObject({ power: 6944, voltage: 229.5, current: 15.4, current_l1: 15.27 });

@@ -50,6 +50,11 @@ export class Connector {
   /** Samples in a row whose Current.Offered was below the accepted limit while charging. */
   private cappedSamples = 0;
   private capped: number | null = null;
+  /**
+   * The register restarts at 0 with each transaction (Growatt Thor, Vestel EVC04: lbbrhzn/ocpp#1709):
+   * it is the session's energy, not a lifetime counter, so `total_energy` is null meanwhile.
+   */
+  private sessionRegister = false;
 
   constructor(readonly id: number) {}
 
@@ -91,6 +96,7 @@ export class Connector {
 
   /** StartTransaction accepted: a new transaction. */
   startTransaction(id: number, idTag: string | null, meterStart: number | undefined): void {
+    this.sessionRegister = meterStart === 0;
     this.tx = {
       id,
       idTag,
@@ -148,6 +154,7 @@ export class Connector {
       values.current = 0;
     }
     values.session_energy = this.sessionEnergy();
+    if (this.sessionRegister) values.total_energy = null;
     const stationFault = station === 'Faulted' ? (stationError ?? 'Faulted') : null;
     const chargeCurrent = this.capped ?? accepted?.current ?? this.meter.current_offered ?? maxCurrent;
     return {
