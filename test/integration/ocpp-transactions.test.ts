@@ -110,6 +110,17 @@ describe('OCPP transactions, requests and exit', () => {
     expect(sim.validationFailures).toEqual([]);
   });
 
+  it('starts an Alfen remotely with its own PlugAndChargeIdentifier while id_tag is the default', async () => {
+    h = await startOcpp({ chargers: [ocppCharger({ remote_start: true })] });
+    const sim = h.sim({ needsRemoteStart: true, vendor: 'Alfen BV' });
+    sim.configuration.set('PlugAndChargeIdentifier', 'ALFEN-PNC-1');
+    await sim.start();
+    expect(await until(() => sim.calls('TriggerMessage').length > 0)).toBe(true);
+    await sim.plugIn();
+    expect(await until(() => sim.transactionId !== null)).toBe(true);
+    expect(sim.calls('RemoteStartTransaction')).toEqual([{ connectorId: 1, idTag: 'ALFEN-PNC-1' }]);
+  });
+
   it('says the device capped charge_current when Current.Offered stays below the accepted limit', async () => {
     h = await startOcpp();
     const sim = await h.connect({ capsAt: 9 });

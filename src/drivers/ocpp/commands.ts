@@ -88,13 +88,26 @@ export function remoteStartIfWanted(cp: ChargePoint): void {
   cp.queue
     .call(
       'RemoteStartTransaction',
-      { connectorId: cp.cfg.connector, idTag: cp.cfg.id_tag },
+      { connectorId: cp.cfg.connector, idTag: remoteIdTag(cp) },
       { timeoutMs: COMMAND_TIMEOUT_MS },
     )
     .then(
       (r) => cp.log.info({ status: text(record(r).status) }, 'RemoteStartTransaction answered'),
       (e: Error) => cp.log.warn({ err: e.message }, `RemoteStartTransaction failed: ${e.message}`),
     );
+}
+
+/** Default of `id_tag` in meta.ts. */
+const DEFAULT_ID_TAG = 'evse2mqtt';
+
+/**
+ * The idTag of a remote start: the configured one; with the default, Alfen's own
+ * `PlugAndChargeIdentifier` when the charger has one (it rejects other tags: lbbrhzn/ocpp#514, evcc PR #5021).
+ */
+export function remoteIdTag(cp: ChargePoint): string {
+  const alfen = cp.config.get('PlugAndChargeIdentifier');
+  if (cp.cfg.id_tag === DEFAULT_ID_TAG && alfen && alfen.length <= 20) return alfen;
+  return cp.cfg.id_tag;
 }
 
 /** `on_exit`: release = clear the bridge's profiles; pause = the limit-0 profile stays; keep = nothing. */
