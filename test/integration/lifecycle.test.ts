@@ -44,7 +44,11 @@ describe('bridge lifecycle', () => {
         'evse2mqtt/bridge/info',
         'homeassistant/number/evse2mqtt_garage/charge_current/config',
       ];
-      if (wanted.every((x) => t.includes(x))) break;
+      // Homie re-announces init → attributes → ready: wait for the end of it, not its start
+      const homieReady = retained.some(
+        (m) => m.topic === 'homie/evse2mqtt-garage/$state' && m.payload === 'ready',
+      );
+      if (wanted.every((x) => t.includes(x)) && homieReady) break;
       await h.clock.advance(500);
     }
     const byTopic = new Map(retained.map((m) => [m.topic, m.payload]));
