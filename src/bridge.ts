@@ -6,6 +6,7 @@ import { ChargerRuntime } from './core/charger-runtime.js';
 import { type Clock, realClock, sleep } from './core/clock.js';
 import { type ControlHooks, plainControl } from './core/control.js';
 import type { DeviceView } from './core/device.js';
+import { BridgeDriverServices } from './core/driver-services.js';
 import { createLogger, type LoggerBundle } from './core/logger.js';
 import { homieInstance } from './core/naming.js';
 import { pollPhase } from './core/poll-slots.js';
@@ -90,6 +91,7 @@ export class Bridge {
   private started = false;
   private stopping = false;
   private crashed = false;
+  private services!: BridgeDriverServices;
 
   constructor(private readonly opts: BridgeOptions) {
     this.cfg = opts.config;
@@ -172,6 +174,7 @@ export class Bridge {
       clock: this.clock,
       log: this.loggers.log.child({ module: 'mqtt' }),
     });
+    this.services = new BridgeDriverServices(cfg, cfg.data_dir, this.loggers.log);
     for (const [i, c] of cfg.chargers.entries()) {
       this.chargers.push(
         new ChargerRuntime({
@@ -182,6 +185,7 @@ export class Bridge {
           clock: this.clock,
           log: this.loggers.log.child({ module: 'charger', charger: c.id }),
           instance: homieInstance(cfg.mqtt.base_topic),
+          services: this.services,
           store: this.store,
           control: this.control,
           onReading: (charger, reading) => this.sessions.onReading(charger, reading),
@@ -255,8 +259,10 @@ export class Bridge {
       return { id: c.id };
     });
     this.router.addRequest('sessions', (body) => this.sessions.query(body));
+    this.addTypeRequests();
     if (cfg.homeassistant.enabled) this.ha = new HomeAssistantPublisher(this.ctx);
     this.states.start();
+    this.bridgePub.start();
     this.frontend = await startFrontend({
       cfg,
       bus: this.bus,
@@ -315,6 +321,7 @@ export class Bridge {
     this.haOnline?.stop();
     if (opts.exit) await Promise.all(this.chargers.map((c) => c.exit()));
     await Promise.all(this.chargers.map((c) => c.stop()));
+    await this.services?.close();
     await Promise.all(this.meters.map((m) => m.stop()));
     this.sessions?.stop();
     await this.influx?.stop();
@@ -322,6 +329,7 @@ export class Bridge {
     this.tariff?.stop();
     this.loggers.setSink(undefined);
     await this.frontend?.stop();
+    this.bridgePub?.stop();
     this.states?.stop();
     this.ha?.stop();
     if (this.conn) {
@@ -342,10 +350,25 @@ export class Bridge {
     this.stopping = true;
     this.crashed = true;
     await Promise.all(this.chargers.map((c) => c.stop()));
+    await this.services?.close();
     this.loggers.setSink(undefined);
     await this.frontend?.stop();
     this.homie?.kill();
     this.conn.destroy();
+  }
+
+  /** `bridge/request/<name>` of the charger types in use (e.g. `ocpp`), each finding its own chargers. */
+  private addTypeRequests(): void {
+    for (const type of new Set(this.chargers.map((c) => c.type))) {
+      for (const [name, handler] of Object.entries(chargerType(type).requests ?? {})) {
+        this.router.addRequest(name, (body) =>
+          handler(body, (id) => {
+            const c = this.charger(id);
+            return c?.type === type ? c.driver : undefined;
+          }),
+        );
+      }
+    }
   }
 
   private async onConnect(reconnect: boolean): Promise<void> {

@@ -5,6 +5,7 @@ import type { LoggerBundle } from './core/logger.js';
 import { type BannerDevice, demoBanner } from './demo/banner.js';
 import { clockText, DEMO_PACE, SUNRISE, SUNSET } from './demo/day.js';
 import { DemoSite, type SiteCharger } from './demo/site.js';
+import { DEMO_OCPP_SECTION, ocppDemo } from './drivers/ocpp/demo.js';
 import { OpenEvseSimulator } from './drivers/openevse/simulator.js';
 import { PulsatrixSimulator } from './drivers/pulsatrix/simulator.js';
 import { TechnoveSimulator } from './drivers/technove/simulator.js';
@@ -168,6 +169,12 @@ function quasarDemo(): DemoCharger {
 export async function startDemo(logger: LoggerBundle, opts: DemoOptions = {}): Promise<Demo> {
   const log = logger.log.child({ module: 'demo' });
   const chargers = [openevseDemo(), technoveDemo(), pulsatrixDemo(), quasarDemo()];
+  let bridgeRef: Bridge | undefined;
+  // demo-ocpp: an OCPP wallbox that dials into the bridge's central system, its car always there
+  const ocpp = ocppDemo(
+    () => bridgeRef?.chargers ?? [],
+    () => log,
+  );
   const start = opts.clock?.now() ?? Date.now();
   // the meters' clocks follow the bridge's, since their readings carry the device time
   const pvMeter = new ShellyGen1Simulator({ time: start });
@@ -200,9 +207,10 @@ export async function startDemo(logger: LoggerBundle, opts: DemoOptions = {}): P
     mqtt: { server: 'embedded', base_topic: 'evse2mqtt' },
     embedded_broker: { host: '127.0.0.1', port: opts.brokerPort ?? 1883 },
     data_dir: opts.dataDir ?? './data/demo',
+    ocpp: DEMO_OCPP_SECTION,
     log: { level: logger.log.level },
     frontend: { port: opts.frontendPort ?? 8090 },
-    chargers: chargers.map((c) => c.config()),
+    chargers: [...chargers.map((c) => c.config()), ocpp.config()],
     meters,
     // shorter than the defaults (10, 60, 180 s), so that the demo's clouds show within a minute
     site: { interval: 5, enable_delay: 15, disable_delay: 30 },
@@ -219,8 +227,17 @@ export async function startDemo(logger: LoggerBundle, opts: DemoOptions = {}): P
   };
   const result = validateConfig(raw, {});
   if (!result.config) throw new ConfigError(result.problems);
+  const ocppSite: SiteCharger = {
+    id: 'demo-ocpp',
+    powerW: ocpp.powerW,
+    tick: () => {},
+    plugIn: ocpp.plugIn,
+    unplug: ocpp.unplug,
+    // a night car, when the solar charger's car is away and the tariff is cheap
+    visits: [['22:30', '06:30']],
+  };
   const site = new DemoSite({
-    chargers,
+    chargers: [...chargers, ocppSite],
     pvMeter,
     gridMeter,
     log,
@@ -237,14 +254,21 @@ export async function startDemo(logger: LoggerBundle, opts: DemoOptions = {}): P
   const stopDevices = async () => {
     site.stop();
     for (const c of chargers) await c.sim.stop();
+    await ocpp.stop();
     await pvMeter.stop();
     await gridMeter.stop();
   };
+  bridgeRef = bridge;
   try {
     await bridge.start();
   } catch (e) {
     await stopDevices();
     throw e;
+  }
+  const ocppDial = ocpp.script[0];
+  if (ocppDial) {
+    const timer = setTimeout(ocppDial[1], ocppDial[0] * 1000);
+    timer.unref();
   }
 
   const device = (d: { id: string; sim?: Simulated; port?: number }, what: string, role: string) =>
@@ -258,7 +282,15 @@ export async function startDemo(logger: LoggerBundle, opts: DemoOptions = {}): P
       device(meters[0]!, 'Shelly Pro EM (HTTP RPC)', 'grid = house + chargers − PV (+ import, − export)'),
       device(meters[1]!, 'Shelly EM (HTTP)', 'PV inverter'),
     ],
-    ...(bridge.frontend ? { extra: [['web page', `open ${bridge.frontend.localUrl} in a browser`]] } : {}),
+    extra: [
+      ...(bridge.frontend
+        ? [['web page', `open ${bridge.frontend.localUrl} in a browser`] as [string, string]]
+        : []),
+      [
+        'ocpp',
+        'demo-ocpp: a simulated OCPP 1.6J wallbox dials into the central system; mode manual, its car comes at 22:30',
+      ],
+    ],
     day: `accelerated: a simulated summer day every ${Math.round(1440 / DEMO_PACE.minutesPerSecond / 60)} minutes, from ${clockText(DEMO_PACE.startMinute)} (sun ${clockText(SUNRISE)}–${clockText(SUNSET)}, clouds, meals); cars come and go`,
   });
   log.info(banner.join('\n'));

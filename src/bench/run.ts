@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { forkBench, killAll, ROOT, SimHosts, stopChild } from './children.js';
 import { simSpec } from './common.js';
 import { measureFloor } from './floor.js';
+import { formatOcpp, type OcppRun, runOcpp } from './ocpp.js';
 import { type BenchResults, checkTargets, formatTables } from './report.js';
 import { type Plan, runBaseline, runBridge, say } from './scenario.js';
 import { runSessionsBench } from './sessions.js';
@@ -34,6 +35,7 @@ const USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/run.js [
   --per-host 500      simulators per simulator-host process
   --ui-n 100          counts at which the bridge also runs with its web page and --pages page sockets ('' for none)
   --pages 10          page sockets of the web page phase
+  --ocpp-n 1000       OCPP charge-point counts to measure ('' for none; src/bench/ocpp.ts)
   --out data/bench    where results.json goes
   --profile           run the bridge under --cpu-prof (profile in --out)
   --stalls            record the bridge's event-loop hold-ups and GC pauses
@@ -54,6 +56,7 @@ function parse() {
       'per-host': { type: 'string', default: '500' },
       'ui-n': { type: 'string', default: '100' },
       pages: { type: 'string', default: '10' },
+      'ocpp-n': { type: 'string', default: '1000' },
       out: { type: 'string', default: path.join(ROOT, 'data', 'bench') },
       profile: { type: 'boolean', default: false },
       stalls: { type: 'boolean', default: false },
@@ -96,6 +99,7 @@ function options() {
     homieNs: new Set(list(values['homie-n'])),
     uiNs: new Set(list(values['ui-n'])),
     pages: Number(values.pages),
+    ocppNs: list(values['ocpp-n']),
     perHost: Number(values['per-host']),
     plan: {
       pollS: Number(values.poll),
@@ -138,7 +142,7 @@ async function bareFloor() {
 }
 
 async function main(): Promise<void> {
-  const { ns, homieNs, uiNs, pages, perHost, plan, sessionsOnly } = options();
+  const { ns, homieNs, uiNs, pages, ocppNs, perHost, plan, sessionsOnly } = options();
   const ui: UiRun[] = [];
   mkdirSync(plan.outDir, { recursive: true });
   if (sessionsOnly) {
@@ -205,6 +209,15 @@ async function main(): Promise<void> {
       await hosts.stop();
     }
   }
+  const ocpp: OcppRun[] = [];
+  for (const n of ocppNs) {
+    try {
+      ocpp.push(await runOcpp(n, perHost, plan));
+    } catch (e) {
+      say(`OCPP N=${n}: FAILED: ${(e as Error).message}`);
+      failures.push({ run: `OCPP N=${n}`, n, error: (e as Error).message });
+    }
+  }
   const partial = {
     machine: m,
     plan: { ...plan, ns, homieNs: [...homieNs], perHost },
@@ -213,7 +226,7 @@ async function main(): Promise<void> {
     runs,
     failures,
   };
-  const results: BenchResults = { ...partial, targets: checkTargets(partial) };
+  const results: BenchResults & { ocpp: OcppRun[] } = { ...partial, ocpp, targets: checkTargets(partial) };
   const file = path.join(plan.outDir, 'results.json');
   writeFileSync(file, `${JSON.stringify({ ...results, ui }, null, 2)}\n`);
   say('');
@@ -223,6 +236,7 @@ async function main(): Promise<void> {
       `web page, N=${u.n}: bridge CPU ${u.cpuIdle.toFixed(1)} % → ${u.cpuPages.toFixed(1)} % of one core with ${u.pages} pages (+${(u.rise * 100).toFixed(0)} %), ${u.framesPerPage.toFixed(1)} frames/s a page, page lag behind MQTT p50 ${u.lag.p50.toFixed(2)} ms, p99 ${u.lag.p99.toFixed(2)} ms, max ${u.lag.max.toFixed(2)} ms (${u.lag.n} states)`,
     );
   say('');
+  if (ocpp.length > 0) say(`${formatOcpp(ocpp, floor)}\n`);
   say(`results: ${file} (total ${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
 

@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import convict from 'convict';
 import { LineCounter, parseDocument } from 'yaml';
-import { CHARGER_TYPES } from '../drivers/meta.js';
+import { CHARGER_TYPES, chargerMeta } from '../drivers/meta.js';
 import { checkRules } from './rules.js';
 import {
+  COMMON_CHARGER_KEYS,
   chargerSchema,
+  fullRootSchema,
   influxSchema,
   meterSchema,
-  rootSchema,
   smartChargingSchema,
   tariffSchema,
   zoneSchema,
@@ -87,7 +88,7 @@ export function validateConfig(raw: unknown, env: Env = process.env): LoadResult
     if (env[k] !== undefined && env[k] !== '') rootEnv[k] = env[k];
   }
   const root = runSchema(
-    rootSchema,
+    fullRootSchema(),
     normaliseSections(raw, problems),
     '',
     problems,
@@ -101,7 +102,7 @@ export function validateConfig(raw: unknown, env: Env = process.env): LoadResult
     mqtt: Config['mqtt'] & { client_id: string | null };
   };
   const chargers = (Array.isArray(root.chargers) ? root.chargers : []).map((item, i) =>
-    normaliseCharger(item, `chargers[${i}]`, problems),
+    normaliseCharger(item, `chargers[${i}]`, problems, warnings),
   );
   const meters = (Array.isArray(root.meters) ? root.meters : []).map((item, i) =>
     normaliseMeter(item, `meters[${i}]`, problems),
@@ -145,7 +146,12 @@ export function loadConfig(file: string, env: Env = process.env): { config: Conf
   return { config: result.config, warnings: result.warnings };
 }
 
-function normaliseCharger(item: unknown, path: string, problems: Problem[]): ChargerConfig | null {
+function normaliseCharger(
+  item: unknown,
+  path: string,
+  problems: Problem[],
+  warnings: string[],
+): ChargerConfig | null {
   const before = problems.length;
   const c = runSchema(chargerSchema, item, `${path}.`, problems) as unknown as ChargerConfig & {
     port: number | null;
@@ -154,7 +160,15 @@ function normaliseCharger(item: unknown, path: string, problems: Problem[]): Cha
     smart_charging: unknown;
   };
   if (problems.length > before || typeof item !== 'object' || item === null) return null;
-  const meta = CHARGER_TYPES[c.type];
+  const meta = chargerMeta(c.type);
+  const inbound = meta.defaultPort === null;
+  for (const key of Object.keys(item)) {
+    // keys of other types, and host/port/poll_interval of a charger that connects to the bridge
+    const foreign = !COMMON_CHARGER_KEYS.has(key) && !(key in meta.options);
+    if (foreign || (inbound && ['host', 'port', 'poll_interval'].includes(key)))
+      warnings.push(`${path}.${key}: ignored by ${c.type}`);
+  }
+  if (!inbound && !c.host) problems.push({ path: `${path}.host`, reason: 'is required' });
   const smart = c.smart_charging
     ? (runSchema(
         smartChargingSchema,
@@ -166,7 +180,8 @@ function normaliseCharger(item: unknown, path: string, problems: Problem[]): Cha
   return stripNulls({
     ...c,
     name: c.name ?? c.id,
-    port: c.port ?? meta.defaultPort,
+    host: inbound ? '' : c.host,
+    port: inbound ? 0 : (c.port ?? meta.defaultPort),
     min_current: c.min_current ?? meta.minCurrentFloor,
     smart_charging: smart,
   }) as ChargerConfig;
@@ -214,7 +229,16 @@ function toProblem(line: string, prefix: string): Problem {
   return { path: prefix.replace(/\.$/, '') || 'configuration', reason: line };
 }
 
-const SECTIONS = ['mqtt', 'embedded_broker', 'homeassistant', 'homie', 'log', 'site', 'frontend'];
+const SECTIONS = [
+  'mqtt',
+  'embedded_broker',
+  'homeassistant',
+  'homie',
+  'log',
+  'site',
+  'frontend',
+  ...Object.values(CHARGER_TYPES).flatMap((t) => (t.section ? [t.section.name] : [])),
+];
 
 /** `frontend` with its optional keys absent and `base_url` ending in `/`. */
 function normaliseFrontend(f: Config['frontend']): Config['frontend'] {

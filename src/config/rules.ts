@@ -1,9 +1,13 @@
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { CHARGER_TYPES } from '../drivers/meta.js';
+import { CHARGER_TYPES, chargerMeta } from '../drivers/meta.js';
 import type { Config, Problem } from './types.js';
 
 const RESERVED_IDS = new Set(['bridge', 'site']);
+const BIDIRECTIONAL = Object.values(CHARGER_TYPES)
+  .filter((t) => t.bidirectional)
+  .map((t) => t.type)
+  .join(', ');
 
 /** Cross-field rules (docs/configuration.md); appends problems (start-up stops) and warnings (printed). */
 export function checkRules(cfg: Config, problems: Problem[], warnings: string[]): void {
@@ -20,12 +24,14 @@ export function checkRules(cfg: Config, problems: Problem[], warnings: string[])
 
   cfg.chargers.forEach((c, i) => {
     const p = `chargers[${i}]`;
-    const meta = CHARGER_TYPES[c.type];
+    const meta = chargerMeta(c.type);
     claimId(c.id, p, ids, add);
-    const endpoint = `${c.host.toLowerCase()}:${c.port}`;
-    const other = endpoints.get(endpoint);
-    if (other) add(`${p}.host`, `same host and port (${endpoint}) as ${other}`);
-    else endpoints.set(endpoint, p);
+    if (meta.defaultPort !== null) {
+      const endpoint = `${c.host.toLowerCase()}:${c.port}`;
+      const other = endpoints.get(endpoint);
+      if (other) add(`${p}.host`, `same host and port (${endpoint}) as ${other}`);
+      else endpoints.set(endpoint, p);
+    }
     if (c.min_current < meta.minCurrentFloor) {
       add(`${p}.min_current`, `must be >= ${meta.minCurrentFloor} for ${c.type}, got ${c.min_current}`);
     }
@@ -37,7 +43,7 @@ export function checkRules(cfg: Config, problems: Problem[], warnings: string[])
       }
     }
     if (c.mode === 'load_follow' && !meta.bidirectional) {
-      add(`${p}.mode`, `load_follow needs a bidirectional charger (wallbox-quasar), not ${c.type}`);
+      add(`${p}.mode`, `load_follow needs a bidirectional charger (${BIDIRECTIONAL}), not ${c.type}`);
     }
     if ((c.mode === 'solar' || c.mode === 'min_solar') && grid.length === 0 && !(hasPv && hasHouse)) {
       add(`${p}.mode`, `${c.mode} needs a grid meter (a meter with role: grid)`);
@@ -55,15 +61,7 @@ export function checkRules(cfg: Config, problems: Problem[], warnings: string[])
       add(`${p}.smart_charging.minimum_energy`, `must be <= energy (${c.smart_charging.energy})`);
     }
     if (c.phases === 3 && c.phase) warnings.push(`${p}.phase: ignored for a 3-phase charger`);
-    for (const opt of ['user', 'password', 'token'] as const) {
-      if (c[opt] !== undefined && !meta.options.includes(opt))
-        warnings.push(`${p}.${opt}: ignored by ${c.type}`);
-    }
-    if (meta.watchdog && c.poll_interval > c.watchdog / 2) {
-      warnings.push(
-        `${p}.poll_interval: ${c.poll_interval} s is more than half the watchdog (${c.watchdog} s); the charger may fall back between two polls`,
-      );
-    }
+    meta.check?.(c, { path: p, config: cfg, problem: add, warn: (w) => warnings.push(w) });
     if (cfg.site.max_current !== null && !meta.watchdog) {
       warnings.push(
         `${p}: ${c.type} has no watchdog: if the bridge stops, its last setpoint stays and site.max_current is no longer enforced for it`,
@@ -82,6 +80,10 @@ export function checkRules(cfg: Config, problems: Problem[], warnings: string[])
       add(`${p}.max_age`, `must be <= 30 for a grid meter used by site.max_current, got ${m.max_age}`);
     }
   });
+  for (const meta of Object.values(CHARGER_TYPES)) {
+    if (meta.section?.check && cfg.chargers.some((c) => c.type === meta.type))
+      meta.section.check(cfg, { problem: add, warn: (w) => warnings.push(w) });
+  }
   if (grid.length > 1)
     add(`meters[${cfg.meters.indexOf(grid[1]!)}].role`, 'at most one meter may have role grid');
 

@@ -1,4 +1,4 @@
-import { CHARGER_TYPE_NAMES } from '../drivers/meta.js';
+import { CHARGER_TYPE_NAMES, chargerTypeOptions, chargerTypeSections } from '../drivers/meta.js';
 import { bool, HHMM, list, num, obj, oneOf, str } from './formats.js';
 
 /** Lower-case id shared by chargers and meters (docs/configuration.md#chargers). */
@@ -151,8 +151,8 @@ export const rootSchema = {
   influxdb: { doc: 'InfluxDB 2 output', default: null, format: obj({ optional: true }) },
 };
 
-/** One charger (`chargers[i]`); type-dependent defaults (port, min_current) are filled in after. */
-export const chargerSchema = {
+/** The keys of every charger (`chargers[i]`); type-dependent defaults (port, min_current) are filled in after. */
+const commonChargerSchema = {
   id: {
     doc: 'Unique id, ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$',
     default: null,
@@ -160,21 +160,16 @@ export const chargerSchema = {
   },
   name: { doc: 'Display name; default = id', default: null, format: str({ optional: true }) },
   type: { doc: CHARGER_TYPE_NAMES.join(' | '), default: null, format: oneOf(CHARGER_TYPE_NAMES) },
-  host: { doc: 'Host name or IP address', default: null, format: str() },
+  host: {
+    doc: 'Host name or IP address (required unless the charger connects to the bridge)',
+    default: null,
+    format: str({ optional: true }),
+  },
   port: {
     doc: 'TCP port; default by type',
     default: null,
     format: num(1, 65535, { integer: true, optional: true }),
   },
-  user: { doc: 'HTTP user', default: null, format: str({ optional: true }) },
-  password: {
-    doc: 'HTTP password',
-    default: null,
-    format: str({ optional: true, allowEmpty: true }),
-    sensitive: true,
-  },
-  token: { doc: 'Bearer token (pulsatrix)', default: null, format: str({ optional: true }), sensitive: true },
-  unit_id: { doc: 'Modbus unit id (wallbox-quasar)', default: 1, format: num(0, 255, { integer: true }) },
   poll_interval: { doc: 's between reads', default: 5, format: num(0.1, 3600) },
   min_current: {
     doc: 'A; default 6 (8 for technove)',
@@ -191,7 +186,6 @@ export const chargerSchema = {
     format: oneOf(['L1', 'L2', 'L3'], { optional: true }),
   },
   voltage: { doc: 'V nominal', default: 230, format: num(100, 500) },
-  watchdog: { doc: 's (pulsatrix, wallbox-quasar)', default: 60, format: num(10, 3600) },
   mode: {
     doc: 'Start-up mode when nothing is saved',
     default: 'manual',
@@ -200,6 +194,17 @@ export const chargerSchema = {
   on_exit: { doc: 'release | pause | keep', default: 'release', format: oneOf(['release', 'pause', 'keep']) },
   smart_charging: { doc: 'Defaults for mode smart', default: null, format: obj({ optional: true }) },
 };
+
+/** The top-level schema with the sections charger types add (`ocpp:`, declared in their meta.ts). */
+export function fullRootSchema(): Record<string, unknown> {
+  return { ...rootSchema, ...chargerTypeSections() };
+}
+
+/** One charger: the common keys plus every option a charger type declares (its meta.ts). */
+export const chargerSchema = { ...commonChargerSchema, ...chargerTypeOptions() };
+
+/** Keys every charger has, whatever its type. */
+export const COMMON_CHARGER_KEYS: ReadonlySet<string> = new Set(Object.keys(commonChargerSchema));
 
 /** `chargers[i].smart_charging` */
 export const smartChargingSchema = {

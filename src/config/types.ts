@@ -3,6 +3,8 @@ import type { Mode, OnExit } from '../core/model.js';
 
 /** Validated configuration (docs/configuration.md), defaults applied. */
 export interface Config {
+  /** Sections added by charger types (`ocpp:`), typed in their meta.ts. */
+  readonly [section: string]: unknown;
   mqtt: MqttConfig;
   embedded_broker: EmbeddedBrokerConfig;
   data_dir: string;
@@ -52,7 +54,8 @@ export interface EmbeddedBrokerConfig {
   password?: string;
 }
 
-export type ChargerType = 'openevse' | 'technove' | 'pulsatrix' | 'wallbox-quasar';
+/** A charger `type`: a key of the registry in src/drivers/meta.ts (checked when the configuration loads). */
+export type ChargerType = string;
 
 export interface SmartChargingConfig {
   /** "HH:MM" local time in site.timezone. */
@@ -63,16 +66,19 @@ export interface SmartChargingConfig {
   minimum_energy: number;
 }
 
+/**
+ * One charger: the keys every type has, plus the options its type declares in its meta.ts
+ * (read them through `ChargerConfig & <Type>Options`).
+ */
 export interface ChargerConfig {
+  readonly [option: string]: unknown;
   id: string;
   name: string;
   type: ChargerType;
+  /** Empty for a type whose chargers connect to the bridge. */
   host: string;
+  /** TCP port; 0 for a type whose chargers connect to the bridge. */
   port: number;
-  user?: string;
-  password?: string;
-  token?: string;
-  unit_id: number;
   /** s */
   poll_interval: number;
   /** A */
@@ -87,8 +93,6 @@ export interface ChargerConfig {
   phase?: 'L1' | 'L2' | 'L3';
   /** V */
   voltage: number;
-  /** s */
-  watchdog: number;
   mode: Mode;
   on_exit: OnExit;
   smart_charging?: SmartChargingConfig;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ChargerConfig } from '../config/types.js';
-import type { ChargerDriver, ChargerTypeDef } from '../drivers/types.js';
+import type { ChargerDriver, ChargerTypeDef, DriverServices } from '../drivers/types.js';
 import type { EventBus } from './bus.js';
 import { backoff, type Clock, type TimerHandle } from './clock.js';
 import type { ChargerReading, DeviceInfo } from './model.js';
@@ -15,6 +15,8 @@ export interface LinkBase {
   /** Child logger of this charger. */
   log: Logger;
   instance: string;
+  /** What the bridge shares with drivers (absent in tests that build a runtime alone). */
+  services?: DriverServices;
   /**
    * Where in the poll interval this charger's polls fall, as a fraction in [0, 1) (default 0).
    * The bridge spreads its chargers evenly, so a thousand chargers do not all poll in the same
@@ -120,9 +122,12 @@ export class ChargerLink {
     const pollMs = this.deps.cfg.poll_interval * 1000;
     try {
       await this.refresh();
+      if (this.driver?.updates === 'connection') return;
       // on the charger's slot (see poll-slots.ts); the first one after start or an outage too
       this.schedule(untilNextSlot(this.deps.clock.now(), this.pollAnchor, pollMs));
     } catch {
+      // a charger that connects to the bridge is not polled: its driver says when it is back
+      if (this.driver?.updates === 'connection') return;
       this.schedule(backoff(pollMs, this.failures, MAX_BACKOFF_MS));
     }
   }
@@ -153,6 +158,7 @@ export class ChargerLink {
       log: this.deps.log,
       clock: this.deps.clock,
       instance: this.deps.instance,
+      ...(this.deps.services ? { services: this.deps.services } : {}),
     });
     if (this.stopped) {
       await driver.close();
@@ -162,7 +168,10 @@ export class ChargerLink {
     this.setInfo(driver.info);
     driver.subscribe?.({
       reading: (r) => {
-        if (!this.stopped) this.deps.onReading(r, null);
+        // a charger that holds a connection is never polled: its pushes are its reads and count
+        // for adoption like a poll's (when no write started meanwhile)
+        const gen = driver.updates === 'connection' ? this.deps.generation() : null;
+        if (!this.stopped) this.deps.onReading(r, gen);
       },
       lost: (why) => this.markOffline(why),
       restored: () => void this.refresh().catch(() => {}),
@@ -185,7 +194,10 @@ export class ChargerLink {
   private onFailure(e: Error): void {
     this.failures += 1;
     const msg = e.message;
-    if (msg !== this.lastFailure) this.deps.log.warn({ err: msg }, `read failed: ${msg}`);
+    // a charger that connects to the bridge and has not yet is no failure: the driver says so
+    const waiting = this.driver?.updates === 'connection';
+    if (msg !== this.lastFailure && !waiting) this.deps.log.warn({ err: msg }, `read failed: ${msg}`);
+    else if (msg !== this.lastFailure) this.deps.log.info({ err: msg }, msg);
     else this.deps.log.debug({ err: msg, failures: this.failures }, 'read failed again');
     this.lastFailure = msg;
     this.markAttempted();
@@ -194,6 +206,7 @@ export class ChargerLink {
 
   private armAvailability(): void {
     this.deps.clock.clearTimeout(this.availTimer);
+    if (this.driver?.updates === 'connection') return; // its driver says when it is lost
     const s = 3 * this.deps.cfg.poll_interval;
     this.availTimer = this.deps.clock.setTimeout(
       () => this.markOffline(`no successful read for ${s.toString()} s`),
@@ -203,10 +216,12 @@ export class ChargerLink {
 
   private markOffline(reason: string): void {
     if (this.stopped || (!this.online && this.availabilityKnown)) return;
+    const first = !this.availabilityKnown && this.driver?.updates === 'connection';
     this.online = false;
     this.availabilityKnown = true;
     this.deps.clock.clearTimeout(this.availTimer);
-    this.deps.log.warn({ reason }, `offline: ${reason}`);
+    if (first) this.deps.log.info({ reason }, 'offline until the charger connects');
+    else this.deps.log.warn({ reason }, `offline: ${reason}`);
     this.deps.bus.emit('device.availability', { id: this.deps.cfg.id, online: false });
   }
 }

@@ -1,5 +1,5 @@
 import type { ChargerConfig, SmartChargingConfig } from '../config/types.js';
-import type { ChargerCapabilities } from '../drivers/types.js';
+import type { ChargerCapabilities, ChargerDriver } from '../drivers/types.js';
 import type { SessionRecord } from '../sessions/types.js';
 import { AdoptionWatch } from './adoption.js';
 import { applyToDevice, leaveCharger, prepareSet, withAcceptedTargets } from './charger-commands.js';
@@ -131,6 +131,16 @@ export class ChargerRuntime implements DeviceView {
   /** The bridge's targets, or null while it adopts the device's own values. */
   get currentTargets(): Targets | null {
     return this.targets;
+  }
+
+  /** The connected driver, once the first read created it. */
+  get driver(): ChargerDriver | undefined {
+    return this.link.device;
+  }
+
+  /** Type-specific facts for bridge/info (OCPP identity and connection). */
+  get details(): Record<string, unknown> | undefined {
+    return this.link.device?.details?.();
   }
 
   /** The last reading from the device. */
@@ -353,7 +363,7 @@ export class ChargerRuntime implements DeviceView {
         next,
         changed,
         this.deps.clock,
-        this.caps.bidirectional ? 10_000 : 3_000,
+        this.caps.commandTimeoutMs ?? (this.caps.bidirectional ? 10_000 : 3_000),
       );
       this.targets = next;
       this.adoption.written();

@@ -32,6 +32,8 @@ export interface DeviceView {
   readonly session?: Readonly<SessionRecord> | null;
   /** Falls back by itself if the bridge dies (the README's chargers table), for bridge/info. */
   readonly watchdog?: boolean;
+  /** Type-specific facts for bridge/info (an OCPP charger's `ocpp: {vendor, …}`). */
+  readonly details?: Record<string, unknown>;
   /** A `/set` from MQTT or Homie; absent on read-only devices. */
   set?(raw: Record<string, unknown>, opts: SetOptions): Promise<CommandResult>;
   /** `/get`: read now and publish. */

@@ -57,6 +57,11 @@ export interface ChargerReading {
   chargeCurrent: number;
   /** Device fault text, null when healthy. */
   fault: string | null;
+  /**
+   * The status when the device states it and the derivation cannot (OCPP `Unavailable` is
+   * `disabled` with no vehicle); absent on most chargers.
+   */
+  status?: ChargerStatus;
   /** Disabled by something outside the bridge's control (a person's override, a lock at the unit). */
   locked?: boolean;
   /** Held by a tariff or schedule window at the charger. */
@@ -132,6 +137,7 @@ export function deriveStatus(s: StatusInputs): ChargerStatus {
 
 /** The status of a reading, with `enabled` taken from the bridge's target when the device does not say. */
 export function readingStatus(r: ChargerReading, enabledFallback = true): ChargerStatus {
+  if (r.status) return r.status;
   return deriveStatus({
     fault: r.fault,
     power: r.values.power as number | null | undefined,

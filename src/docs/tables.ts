@@ -1,19 +1,20 @@
+import { schemaDefaults } from '../config/defaults.js';
 import type { ChargerConfig, ChargerType } from '../config/types.js';
 import { CHARGER_ENTITIES, type ChargerContext, type EntityDef } from '../core/entities.js';
 import { MODES } from '../core/model.js';
-import { CHARGER_TYPE_NAMES, CHARGER_TYPES } from '../drivers/meta.js';
+import { CHARGER_TYPE_NAMES, chargerMeta } from '../drivers/meta.js';
 import { homieDatatype } from '../publishers/homie.js';
 
 /** A charger configuration good enough to evaluate the catalog for `type` (3 phases wired, discharge allowed). */
 function sampleConfig(type: ChargerType): ChargerConfig {
-  const meta = CHARGER_TYPES[type];
+  const meta = chargerMeta(type);
   return {
+    ...schemaDefaults(meta.options),
     id: 'x',
     name: 'x',
     type,
     host: 'h',
-    port: meta.defaultPort,
-    unit_id: 1,
+    port: meta.defaultPort ?? 0,
     poll_interval: 5,
     min_current: meta.minCurrentFloor,
     max_current: 32,
@@ -21,7 +22,6 @@ function sampleConfig(type: ChargerType): ChargerConfig {
     min_state_of_charge: 20,
     phases: 3,
     voltage: 230,
-    watchdog: 60,
     mode: 'manual',
     on_exit: 'release',
   };
@@ -29,27 +29,22 @@ function sampleConfig(type: ChargerType): ChargerConfig {
 
 function context(type: ChargerType): ChargerContext {
   const cfg = sampleConfig(type);
-  return { cfg, caps: CHARGER_TYPES[type].capabilities(cfg), modes: MODES };
+  return { cfg, caps: chargerMeta(type).capabilities(cfg), modes: MODES };
 }
 
-const SHORT: Record<ChargerType, string> = {
-  openevse: 'OpenEVSE',
-  technove: 'TechnoVE',
-  pulsatrix: 'pulsatrix',
-  'wallbox-quasar': 'Quasar',
-};
+const short = (type: string) => chargerMeta(type).shortName;
 
 function typeCell(e: EntityDef<ChargerContext>): string {
   const types = CHARGER_TYPE_NAMES.filter((t) => e.has(context(t)));
   if (types.length === CHARGER_TYPE_NAMES.length) return 'all';
-  return types.map((t) => SHORT[t]).join(', ');
+  return types.map(short).join(', ');
 }
 
 function writableCell(e: EntityDef<ChargerContext>): string {
   const types = CHARGER_TYPE_NAMES.filter((t) => e.has(context(t)) && e.writable?.(context(t)));
   if (types.length === 0) return '';
   const all = CHARGER_TYPE_NAMES.filter((t) => e.has(context(t)));
-  return types.length === all.length ? 'yes' : `yes (${types.map((t) => SHORT[t]).join(', ')})`;
+  return types.length === all.length ? 'yes' : `yes (${types.map(short).join(', ')})`;
 }
 
 /** The charger entity table of the README, generated from the catalog. */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { ChargerConfig, ChargerType } from '../config/types.js';
+import type { Format } from '../config/formats.js';
+import type { ChargerConfig, Config } from '../config/types.js';
 import type { Clock } from '../core/clock.js';
 import type { ChargerReading, DeviceInfo, OnExit, Scalar, Targets } from '../core/model.js';
 
@@ -20,21 +21,63 @@ export interface ChargerCapabilities {
   watchdog: boolean;
   /** Pushes updates (WebSocket); polling then only confirms. */
   push: boolean;
+  /** How long a command may take before it counts as unanswered, ms (default 3000; 10000 bidirectional). */
+  commandTimeoutMs?: number;
+}
+
+/** One configuration key a charger type adds to its `chargers[]` entries (a convict schema entry). */
+export interface ChargerOption {
+  doc: string;
+  default: unknown;
+  /** Throws an Error whose message is the reason (src/config/formats.ts). */
+  format: Format;
+  /** Never logged nor published. */
+  sensitive?: boolean;
+}
+
+/** Where a type's own configuration checks report (paths are relative to the charger entry). */
+export interface ChargerCheckContext {
+  /** `chargers[i]`. */
+  path: string;
+  /** The whole configuration, for rules across chargers (e.g. unique identities). */
+  config: Config;
+  /** A problem: start-up stops. `path` is the full key path (`chargers[0].id_tags[1]`, `ocpp.port`). */
+  problem(path: string, reason: string): void;
+  /** A warning, printed (full text). */
+  warn(text: string): void;
+}
+
+/** A top-level configuration section of a charger type: a convict schema and its checks. */
+export interface TypeSection {
+  name: string;
+  /** Convict schema (nested objects allowed); defaults apply even when no charger has the type. */
+  schema: Record<string, unknown>;
+  check?(cfg: Config, ctx: Pick<ChargerCheckContext, 'problem' | 'warn'>): void;
 }
 
 /** Static facts about a charger type, used by configuration validation and discovery. */
 export interface ChargerTypeMeta {
-  type: ChargerType;
+  /** The configuration `type`. */
+  type: string;
+  /** Short name in the README tables. */
+  shortName: string;
   manufacturer: string;
   model: string;
-  /** TCP port when the configuration gives none. */
-  defaultPort: number;
+  /**
+   * TCP port when the configuration gives none; null for a type whose chargers connect to the
+   * bridge (then `host`, `port` and `poll_interval` do not apply).
+   */
+  defaultPort: number | null;
   /** Lowest allowed min_current, A (6, or 8 for TechnoVE). */
   minCurrentFloor: number;
   bidirectional: boolean;
   watchdog: boolean;
-  /** Extra configuration keys this type accepts (beyond the common ones). */
-  options: ReadonlyArray<'user' | 'password' | 'token' | 'unit_id' | 'watchdog' | 'max_discharge_current'>;
+  /** Configuration keys this type adds to a charger entry (beyond the common ones), by key. */
+  options: Readonly<Record<string, ChargerOption>>;
+  /** Cross-field checks of a charger of this type (after the common ones). */
+  check?(cfg: ChargerConfig, ctx: ChargerCheckContext): void;
+  /** A top-level configuration section the type adds (e.g. `ocpp:`), checked when a charger has the type. */
+  section?: TypeSection;
   /** Capabilities for a given configuration. */
   capabilities(cfg: ChargerConfig): ChargerCapabilities;
 }
@@ -49,14 +92,40 @@ export interface PushListener {
   restored(): void;
 }
 
-/** Everything a driver factory gets. */
-export interface DriverContext {
-  cfg: ChargerConfig;
+/** Everything a driver factory gets; `O` = the options its type declares (its meta.ts). */
+export interface DriverContext<O = unknown> {
+  cfg: ChargerConfig & O;
   log: Logger;
   clock: Clock;
   /** `<instance>` of the bridge (docs/mqtt-api.md#names), for ids that must be stable per bridge. */
   instance: string;
+  /** What the bridge shares with its drivers (absent in tests that build a driver alone). */
+  services?: DriverServices;
 }
+
+/** Something a driver type runs once per bridge for all its chargers (e.g. a server they connect to). */
+export interface SharedService {
+  /** Stops it when the bridge stops. */
+  close(): Promise<void>;
+}
+
+/** What the bridge shares with its drivers. */
+export interface DriverServices {
+  /** The whole configuration (sections a type adds, such as `ocpp:`). */
+  config: Config;
+  /** `data_dir`, for what a driver must keep across restarts. */
+  dataDir: string;
+  /** The bridge's logger (drivers make child loggers). */
+  log: Logger;
+  /** The service `key` of this bridge, made by `make` on first use and closed when the bridge stops. */
+  shared<T extends SharedService>(key: string, make: () => T): T;
+}
+
+/** A `bridge/request/<name>` a charger type answers; `driver(id)` finds a charger of that type. */
+export type TypeRequest = (
+  body: Record<string, unknown>,
+  driver: (id: string) => ChargerDriver | undefined,
+) => Promise<Record<string, unknown>>;
 
 /** A connected charger. All methods throw an Error whose message is fit for a user on failure. */
 export interface ChargerDriver {
@@ -75,6 +144,15 @@ export interface ChargerDriver {
   exit(action: OnExit): Promise<void>;
   /** Starts the push channel, if the type has one. */
   subscribe?(listener: PushListener): void;
+  /**
+   * How the bridge learns the charger's state. `poll` (default): it reads every poll_interval and
+   * counts the charger offline after three failed polls. `connection`: the charger holds a
+   * connection to the bridge; the driver pushes every reading and says when the charger is lost or
+   * back (PushListener); `read()` returns the latest state (for `/get`) and throws while offline.
+   */
+  readonly updates?: 'poll' | 'connection';
+  /** Type-specific facts for `bridge/info` (e.g. `{ocpp: {vendor, firmware, …}}`). */
+  details?(): Record<string, unknown>;
   /** Closes sockets and timers. */
   close(): Promise<void>;
 }
@@ -82,4 +160,6 @@ export interface ChargerDriver {
 /** A charger type: metadata plus a factory that probes the device and returns a driver. */
 export interface ChargerTypeDef extends ChargerTypeMeta {
   create(ctx: DriverContext): Promise<ChargerDriver>;
+  /** `bridge/request/<name>` handlers of this type, registered when a charger has the type. */
+  requests?: Readonly<Record<string, TypeRequest>>;
 }

@@ -1,4 +1,5 @@
 import type { Config } from '../config/types.js';
+import type { TimerHandle } from '../core/clock.js';
 import { deviceCapabilities } from '../core/device.js';
 import type { LogRecord } from '../core/logger.js';
 import { VERSION } from '../core/version.js';
@@ -30,7 +31,26 @@ export function publicConfig(cfg: Config): unknown {
  * `bridge/info`, `bridge/devices` (retained) and `bridge/logging` (warn and error lines).
  */
 export class BridgePublisher {
+  private infoTimer?: TimerHandle;
+
   constructor(private readonly ctx: PublisherContext) {}
+
+  /** bridge/info follows device identities (an OCPP charger's BootNotification), at most once a second. */
+  start(): void {
+    this.ctx.bus.on(this, 'device.info', () => {
+      if (this.infoTimer || !this.ctx.conn.connected) return;
+      this.infoTimer = this.ctx.clock.setTimeout(() => {
+        this.infoTimer = undefined;
+        void this.publishInfo().catch(() => {});
+      }, 1000);
+    });
+  }
+
+  /** Stops following identities. */
+  stop(): void {
+    this.ctx.bus.off(this);
+    this.ctx.clock.clearTimeout(this.infoTimer);
+  }
 
   private topic(sub: string): string {
     return `${this.ctx.cfg.mqtt.base_topic}/bridge/${sub}`;
@@ -59,6 +79,7 @@ export class BridgePublisher {
       type: d.type,
       capabilities: deviceCapabilities(d),
       ...(d.kind === 'charger' ? { watchdog: d.watchdog === true } : {}),
+      ...d.details,
     });
     return {
       version: VERSION,

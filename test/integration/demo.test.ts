@@ -15,7 +15,7 @@ it('runs the demo: every simulated charger on evse2mqtt/, homeassistant/ and hom
     const rec = await Recorder.connect(url, ['#']);
     await demo.bridge.ready;
     const ids = demo.bridge.chargers.map((c) => c.id);
-    expect(ids).toEqual(['demo-openevse', 'demo-technove', 'demo-pulsatrix', 'demo-quasar']);
+    expect(ids).toEqual(['demo-openevse', 'demo-technove', 'demo-pulsatrix', 'demo-quasar', 'demo-ocpp']);
     for (const id of ids) {
       await rec.waitJson(`evse2mqtt/${id}/availability`, (v) => v.state === 'online', { timeoutMs: 8000 });
       await rec.waitFor((m) => m.topic === `homie/evse2mqtt-${id}/$state` && m.payload === 'ready', {

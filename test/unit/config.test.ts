@@ -158,7 +158,7 @@ describe('invalid configurations stop start-up with the key path and the reason'
     [
       'an unknown type',
       { chargers: [charger({ type: 'zappi' })] },
-      'chargers[0].type: must be one of openevse, technove, pulsatrix, wallbox-quasar, got "zappi"',
+      'chargers[0].type: must be one of openevse, technove, pulsatrix, wallbox-quasar, ocpp, got "zappi"',
     ],
     [
       'a missing host',

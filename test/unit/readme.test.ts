@@ -15,9 +15,9 @@ describe('README', () => {
   it('lists which chargers have each key, from their capabilities', () => {
     const table = chargerEntityTable();
     expect(table).toMatch(/\| `auto_charge` \| boolean \| yes \| TechnoVE \|/);
-    expect(table).toMatch(/\| `current_l1` \| number, A \| {2}\| pulsatrix \|/);
+    expect(table).toMatch(/\| `current_l1` \| number, A \| {2}\| pulsatrix, OCPP \|/);
     expect(table).toMatch(/\| `phases` \| enum \| yes \(pulsatrix\) \| OpenEVSE, pulsatrix \|/);
-    expect(table).toMatch(/\| `state_of_charge` \| number, % \| {2}\| OpenEVSE, Quasar \|/);
+    expect(table).toMatch(/\| `state_of_charge` \| number, % \| {2}\| OpenEVSE, Quasar, OCPP \|/);
   });
 
   it('gives the two commands and the test command', () => {

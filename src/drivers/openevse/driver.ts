@@ -4,7 +4,7 @@ import { expectOk, HttpClient, HttpError } from '../../transport/http.js';
 import { ReconnectingSocket } from '../../transport/websocket.js';
 import type { ChargerDriver, ChargerTypeDef, DriverContext, PushListener } from '../types.js';
 import { mapStatus } from './mapping.js';
-import { openevseMeta } from './meta.js';
+import { type OpenevseOptions, openevseMeta } from './meta.js';
 import {
   bridgeClientId,
   type ClaimProperties,
@@ -46,7 +46,7 @@ export class OpenEvseDriver implements ChargerDriver {
   private rapiEnabled?: boolean;
 
   constructor(
-    private readonly ctx: DriverContext,
+    private readonly ctx: DriverContext<OpenevseOptions>,
     private readonly http: HttpClient,
     private config: OpenEvseConfig,
     private readonly hasClaims: boolean,
@@ -56,7 +56,7 @@ export class OpenEvseDriver implements ChargerDriver {
   }
 
   /** Probes /config and /claims, then returns a driver. */
-  static async create(ctx: DriverContext): Promise<OpenEvseDriver> {
+  static async create(ctx: DriverContext<OpenevseOptions>): Promise<OpenEvseDriver> {
     const http = new HttpClient({
       baseUrl: `http://${ctx.cfg.host}:${ctx.cfg.port}`,
       user: ctx.cfg.user,
@@ -236,5 +236,6 @@ function describe(config: OpenEvseConfig): DeviceInfo {
 /** The openevse charger type. */
 export const openevseType: ChargerTypeDef = {
   ...openevseMeta,
-  create: (ctx) => OpenEvseDriver.create(ctx),
+  // the configuration filled in this type's options (meta.ts)
+  create: (ctx) => OpenEvseDriver.create(ctx as DriverContext<OpenevseOptions>),
 };

@@ -5,7 +5,7 @@ import { ReconnectingSocket } from '../../transport/websocket.js';
 import type { ChargerDriver, ChargerTypeDef, DriverContext, PushListener } from '../types.js';
 import { type Command, commandFrames, current, enable, onePhase, restBody, timeout } from './commands.js';
 import { type ControlState, canSwitchPhases, controllerName, mapReading, num } from './mapping.js';
-import { pulsatrixMeta } from './meta.js';
+import { type PulsatrixOptions, pulsatrixMeta } from './meta.js';
 import {
   API_BASE,
   type PulsatrixBodies,
@@ -43,14 +43,14 @@ export class PulsatrixDriver implements ChargerDriver {
   private refreshFailures = 0;
 
   constructor(
-    private readonly ctx: DriverContext,
+    private readonly ctx: DriverContext<PulsatrixOptions>,
     private readonly http: HttpClient,
     private readonly authHeader: string | undefined,
     private bodies: PulsatrixBodies,
   ) {}
 
   /** Reads all four endpoints once (the probe), then returns a driver. */
-  static async create(ctx: DriverContext): Promise<PulsatrixDriver> {
+  static async create(ctx: DriverContext<PulsatrixOptions>): Promise<PulsatrixDriver> {
     const { cfg } = ctx;
     const http = new HttpClient({
       baseUrl: `http://${cfg.host}:${cfg.port}`,
@@ -333,5 +333,6 @@ export class PulsatrixDriver implements ChargerDriver {
 /** The pulsatrix charger type. */
 export const pulsatrixType: ChargerTypeDef = {
   ...pulsatrixMeta,
-  create: (ctx) => PulsatrixDriver.create(ctx),
+  // the configuration filled in this type's options (meta.ts)
+  create: (ctx) => PulsatrixDriver.create(ctx as DriverContext<PulsatrixOptions>),
 };

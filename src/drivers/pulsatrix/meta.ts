@@ -1,15 +1,43 @@
+import { str } from '../../config/formats.js';
+import {
+  checkWatchdog,
+  passwordOption,
+  userOption,
+  type WatchdogOptions,
+  watchdogOption,
+} from '../options.js';
 import type { ChargerTypeMeta } from '../types.js';
+
+/** pulsatrix options as the configuration gives them. */
+export interface PulsatrixOptions extends WatchdogOptions {
+  user?: string;
+  password?: string;
+  /** Bearer token of the SECC's API. */
+  token?: string;
+}
 
 /** pulsatrix SECC, REST `/api/v1/*` + WebSocket `/api/ws` (README.md beside this file). */
 export const pulsatrixMeta: ChargerTypeMeta = {
   type: 'pulsatrix',
+  shortName: 'pulsatrix',
   manufacturer: 'pulsatrix',
   model: 'SECC',
   defaultPort: 80,
   minCurrentFloor: 6,
   bidirectional: false,
   watchdog: true,
-  options: ['user', 'password', 'token', 'watchdog'],
+  options: {
+    user: userOption,
+    password: passwordOption,
+    token: {
+      doc: 'Bearer token',
+      default: null,
+      format: str({ optional: true }),
+      sensitive: true,
+    },
+    watchdog: watchdogOption,
+  },
+  check: checkWatchdog,
   capabilities: (cfg) => ({
     provides: new Set([
       'current',

@@ -3,13 +3,14 @@ import type { ChargerTypeMeta } from '../types.js';
 /** TechnoVE station, local HTTP `/station/...` (README.md beside this file). */
 export const technoveMeta: ChargerTypeMeta = {
   type: 'technove',
+  shortName: 'TechnoVE',
   manufacturer: 'TechnoVE',
   model: 'TechnoVE station',
   defaultPort: 80,
   minCurrentFloor: 8,
   bidirectional: false,
   watchdog: false,
-  options: [],
+  options: {},
   capabilities: () => ({
     provides: new Set([
       'current',

@@ -2,7 +2,7 @@ import type { ChargerReading, DeviceInfo, OnExit, Targets } from '../../core/mod
 import { fromInt16, hex, ModbusClient, type ModbusSession } from '../../transport/modbus.js';
 import type { ChargerDriver, ChargerTypeDef, DriverContext } from '../types.js';
 import { mapSnapshot, SessionEnergy } from './mapping.js';
-import { quasarMeta } from './meta.js';
+import { type QuasarOptions, quasarMeta } from './meta.js';
 import {
   ACTION,
   AUTOSTART,
@@ -46,7 +46,7 @@ export class QuasarDriver implements ChargerDriver {
   private readonly energy: SessionEnergy;
 
   constructor(
-    private readonly ctx: DriverContext,
+    private readonly ctx: DriverContext<QuasarOptions>,
     private readonly modbus: ModbusClient,
     info: DeviceInfo,
   ) {
@@ -55,7 +55,7 @@ export class QuasarDriver implements ChargerDriver {
   }
 
   /** Connects, reads the identity registers (0x0001–0x0003) and returns a driver. */
-  static async create(ctx: DriverContext): Promise<QuasarDriver> {
+  static async create(ctx: DriverContext<QuasarOptions>): Promise<QuasarDriver> {
     const { cfg } = ctx;
     const modbus = new ModbusClient({
       host: cfg.host,
@@ -269,5 +269,6 @@ export function identify(words: readonly number[]): DeviceInfo {
 /** The wallbox-quasar charger type. */
 export const quasarType: ChargerTypeDef = {
   ...quasarMeta,
-  create: (ctx) => QuasarDriver.create(ctx),
+  // the configuration filled in this type's options (meta.ts)
+  create: (ctx) => QuasarDriver.create(ctx as DriverContext<QuasarOptions>),
 };
