@@ -100,12 +100,15 @@ export class CentralSystem implements SharedService {
     this.listening = this.listen();
   }
 
+  /** The port it listens on once bound (the configured one may be 0: any free port). */
+  private boundPort: number | null = null;
+
   /** The URL a charger types (its identity appended). */
   url(identity: string): string {
     const s = this.deps.section;
     const scheme = s.tls.cert ? 'wss' : 'ws';
     const host = s.host === '0.0.0.0' || s.host === '::' ? '<bridge-ip>' : s.host;
-    return `${scheme}://${host}:${s.port}${s.path}/${encodeURIComponent(identity)}`;
+    return `${scheme}://${host}:${this.boundPort ?? s.port}${s.path}/${encodeURIComponent(identity)}`;
   }
 
   /** Adds a charge point; its charger may connect from now on. */
@@ -139,9 +142,10 @@ export class CentralSystem implements SharedService {
         });
       });
       const bound = (this.http.address() as AddressInfo).port;
+      this.boundPort = bound;
       this.deps.log.info(
         { host, port: bound },
-        `OCPP central system listening; chargers connect to ${this.url('').replace(`:${port}/`, `:${bound}/`)}<charge_point_id>`,
+        `OCPP central system listening; chargers connect to ${this.url('')}<charge_point_id>`,
       );
       return bound;
     } catch (e) {

@@ -45,7 +45,11 @@ export class OcppDriver implements ChargerDriver {
       heartbeatInterval: section.heartbeat_interval,
     });
     cs.register(cp);
-    ctx.log.info(`waiting for the charger to connect to ${cs.url(ctx.cfg.charge_point_id)}`);
+    // once bound: with port 0 (any free port) the address is known only then
+    void cs.listening.then((port) => {
+      if (port !== null)
+        ctx.log.info(`waiting for the charger to connect to ${cs.url(ctx.cfg.charge_point_id)}`);
+    });
     return new OcppDriver(cp, cs);
   }
 
