@@ -1,48 +1,22 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { OpenEvseSimulator } from '../../src/drivers/openevse/simulator.js';
 import { bridgeClientId } from '../../src/drivers/openevse/wire.js';
+import { buildCli, runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/mosquitto.js';
 import { Recorder } from '../helpers/recorder.js';
 
 const OUT = path.resolve('.test-build');
-
-/** Runs the built CLI with `config`; resolves when it logs that the bridge is ready. */
-async function run(config: string): Promise<{ proc: ChildProcess; exited: Promise<number | null> }> {
-  const proc = spawn(process.execPath, [path.join(OUT, 'cli.js'), '--config', config], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const t = setTimeout(() => reject(new Error(`not ready: ${out}`)), 15_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('bridge ready')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-  });
-  return { proc, exited };
-}
 
 describe('the process: signals and on_exit', () => {
   let sim: OpenEvseSimulator;
   let dir: string;
 
   beforeAll(async () => {
-    // the real entry point, built as in production
-    execFileSync(process.execPath, [
-      path.resolve('node_modules/typescript/bin/tsc'),
-      '-p',
-      'tsconfig.build.json',
-      '--outDir',
-      OUT,
-    ]);
+    buildCli(OUT);
     sim = new OpenEvseSimulator();
     await sim.start();
     dir = mkdtempSync(path.join(tmpdir(), 'evse2mqtt-proc-'));
@@ -73,7 +47,7 @@ describe('the process: signals and on_exit', () => {
 
   it('on SIGTERM leaves the charger as on_exit says, publishes offline and Homie disconnected, and exits 0 within 5 s', async () => {
     const { file, port } = await configFile('pause');
-    const { proc, exited } = await run(file);
+    const { proc, exited } = await runCli(OUT, file, 15_000);
     const rec = await Recorder.connect(`mqtt://127.0.0.1:${port}`, [
       'evse2mqtt/bridge/state',
       'homie/+/$state',
@@ -136,7 +110,7 @@ describe('the process: signals and on_exit', () => {
 
   it('exits at once on a second signal', async () => {
     const { file } = await configFile('release');
-    const { proc, exited } = await run(file);
+    const { proc, exited } = await runCli(OUT, file, 15_000);
     sim.hang = true; // on_exit now waits for a charger that does not answer (up to 3 s)
     proc.kill('SIGINT');
     await new Promise((r) => setTimeout(r, 150));

@@ -2,7 +2,7 @@
  * A charging session survives kill -9: the real bridge (the built CLI in a child process) against
  * an OpenEVSE simulator, killed with SIGKILL in the middle of a session and started again.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,29 +11,11 @@ import { OpenEvseSimulator } from '../../src/drivers/openevse/simulator.js';
 import type { EmbeddedBroker } from '../../src/mqtt/embedded-broker.js';
 import type { SessionRecord } from '../../src/sessions/types.js';
 import { startBroker } from '../helpers/broker.js';
+import { buildCli, runCli } from '../helpers/cli.js';
 import { Recorder } from '../helpers/recorder.js';
 
 const OUT = path.resolve('.test-build-sessions');
 const SESSION = 'evse2mqtt/garage/session';
-
-/** Runs the built CLI with `config`; resolves when it logs that the bridge is ready. */
-async function run(config: string): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [path.join(OUT, 'cli.js'), '--config', config], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const t = setTimeout(() => reject(new Error(`not ready: ${out}`)), 20_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('bridge ready')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-  });
-  return proc;
-}
 
 async function kill9(proc: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => proc.once('exit', resolve));
@@ -57,13 +39,7 @@ describe('a charging session across kill -9', () => {
   let config: string;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [
-      path.resolve('node_modules/typescript/bin/tsc'),
-      '-p',
-      'tsconfig.build.json',
-      '--outDir',
-      OUT,
-    ]);
+    buildCli(OUT);
     broker = await startBroker();
     rec = await Recorder.connect(broker.url, ['evse2mqtt/#']);
   }, 180_000);
@@ -111,7 +87,7 @@ describe('a charging session across kill -9', () => {
   };
 
   async function plugAndCrash(): Promise<SessionRecord> {
-    const first = await run(config);
+    const first = (await runCli(OUT, config)).proc;
     const since = rec.mark();
     sim.plugIn({ evMaxCurrent: 32 });
     const active = await rec.waitJson<SessionRecord>(SESSION, (s) => s.state === 'active', {
@@ -128,7 +104,7 @@ describe('a charging session across kill -9', () => {
   it('goes on after a restart while the car stays plugged, and is stored once at unplug', async () => {
     const active = await plugAndCrash();
     const since = rec.mark();
-    const second = await run(config);
+    const second = (await runCli(OUT, config)).proc;
     const restored = await rec.waitJson<SessionRecord>(
       SESSION,
       (s) => s.id === active.id && s.state === 'active',
@@ -156,7 +132,7 @@ describe('a charging session across kill -9', () => {
     const lastSeen = saved()!.lastSeen;
     sim.unplug();
     const since = rec.mark();
-    const second = await run(config);
+    const second = (await runCli(OUT, config)).proc;
     const ended = await rec.waitJson<SessionRecord>(SESSION, (s) => s.state === 'ended', {
       since,
       timeoutMs: 15_000,
