@@ -46,6 +46,8 @@ function config(n: number, brokerPort: number, ocppPort: number, dataDir: string
     data_dir: dataDir,
     homeassistant: { enabled: true },
     homie: { enabled: false },
+    // as in the other phases: the web page has its own (ui.ts)
+    frontend: { enabled: false },
     log: { level: 'info' },
     ocpp: { host: '127.0.0.1', port: ocppPort },
     chargers: ids(n).map((id) => ({

@@ -153,15 +153,26 @@ async function measureCost(pids: number[], simPids: number[], probe: Probe, wind
   };
 }
 
-function bridgeConfig(sims: SimInfo[], port: number, dataDir: string, homie: boolean, pollS: number): string {
+/** The bridge's configuration over the simulators; the web page off unless `frontendPort` is given (ui.ts). */
+export function bridgeConfig(
+  sims: SimInfo[],
+  port: number,
+  dataDir: string,
+  homie: boolean,
+  pollS: number,
+  frontendPort?: number,
+): string {
   const config = {
     mqtt: { server: 'embedded', base_topic: 'evse2mqtt' },
     embedded_broker: { host: '127.0.0.1', port },
     data_dir: dataDir,
     homeassistant: { enabled: true },
     homie: { enabled: homie },
-    // the web page has its own phase (ui.ts); here the figures stay comparable with earlier runs
-    frontend: { enabled: false },
+    // the web page has its own phase (ui.ts); elsewhere the figures stay comparable with earlier runs
+    frontend:
+      frontendPort === undefined
+        ? { enabled: false }
+        : { enabled: true, host: '127.0.0.1', port: frontendPort },
     log: { level: 'info' },
     chargers: sims.map((s) => ({
       id: s.id,

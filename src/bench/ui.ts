@@ -12,7 +12,7 @@ import WebSocket from 'ws';
 import { type SimHosts, spawnBridge, stopChild } from './children.js';
 import { delay, freePort, now, type Stats, stats } from './common.js';
 import { CpuWindow, memoryMb } from './procstat.js';
-import { type Plan, say } from './scenario.js';
+import { bridgeConfig, type Plan, say } from './scenario.js';
 
 /** What the page phase measured. */
 export interface UiRun {
@@ -33,31 +33,6 @@ export interface UiRun {
   unmatched: number;
 }
 
-function config(hosts: SimHosts, brokerPort: number, uiPort: number, dataDir: string, pollS: number): string {
-  return JSON.stringify(
-    {
-      mqtt: { server: 'embedded', base_topic: 'evse2mqtt' },
-      embedded_broker: { host: '127.0.0.1', port: brokerPort },
-      data_dir: dataDir,
-      homeassistant: { enabled: true },
-      homie: { enabled: false },
-      frontend: { enabled: true, host: '127.0.0.1', port: uiPort },
-      log: { level: 'info' },
-      chargers: hosts.sims.map((s) => ({
-        id: s.id,
-        type: s.type,
-        host: '127.0.0.1',
-        port: s.port,
-        max_current: 32,
-        poll_interval: pollS,
-        ...(s.type === 'pulsatrix' ? { phases: 3 } : {}),
-      })),
-    },
-    null,
-    1,
-  );
-}
-
 /** Runs the bridge with its page over the simulators; measures without and with `pages` pages. */
 export async function runUi(hosts: SimHosts, plan: Plan, pages: number): Promise<UiRun> {
   const n = hosts.sims.length;
@@ -66,7 +41,7 @@ export async function runUi(hosts: SimHosts, plan: Plan, pages: number): Promise
   const uiPort = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'evse2mqtt-bench-ui-'));
   const configFile = path.join(plan.outDir, `bridge-${n}-ui.yaml`);
-  writeFileSync(configFile, config(hosts, brokerPort, uiPort, dataDir, plan.pollS));
+  writeFileSync(configFile, bridgeConfig(hosts.sims, brokerPort, dataDir, false, plan.pollS, uiPort));
   say(`${label}: starting the bridge with its web page`);
   const bridge = spawnBridge(configFile, path.join(plan.outDir, `bridge-${n}-ui.log`));
   const sockets: WebSocket[] = [];
