@@ -81,13 +81,14 @@ test('keyboard: arrows change the mode, focus is visible, Tab reaches the slider
   expect(outline).not.toBe('none');
   await page.keyboard.press('ArrowLeft');
   await expect.poll(() => site.bridge.charger('carport')!.current.mode).toBe('manual');
+  // the page shows the bridge's answer and keeps the focus on the chosen mode
+  await expect(manual).toBeChecked();
+  await expect(manual).toBeFocused();
   // Tab moves on from the mode group to the switch, then to the slider
   await page.keyboard.press('Tab');
-  const focused = (l: ReturnType<typeof carport.getByRole>) =>
-    l.evaluate((el) => el === document.activeElement);
-  expect(await focused(carport.getByRole('switch', { name: 'Charging enabled' }))).toBe(true);
+  await expect(carport.getByRole('switch', { name: 'Charging enabled' })).toBeFocused();
   await page.keyboard.press('Tab');
-  expect(await focused(carport.getByRole('slider', { name: 'Charge current' }))).toBe(true);
+  await expect(carport.getByRole('slider', { name: 'Charge current' })).toBeFocused();
   w.assertClean();
 });
 
