@@ -392,7 +392,7 @@ export class Bridge {
     const cfg = this.cfg;
     await sweep.sweep({
       ids: new Set(this.devices().map((d) => d.id)),
-      discovery: new Set(this.ha ? this.ha.wanted().keys() : []),
+      discovery: this.ha ? this.ha.wantedTopics() : new Set(),
       homie: new Set(
         cfg.homie.enabled ? this.devices().map((d) => `${homieInstance(cfg.mqtt.base_topic)}-${d.id}`) : [],
       ),

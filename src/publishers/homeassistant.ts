@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import pLimit from 'p-limit';
 import type { Config } from '../config/types.js';
 import type { DeviceView } from '../core/device.js';
 import type { ChargerContext, EntityDef, HaComponent } from '../core/entities.js';
@@ -187,21 +186,31 @@ function shape(e: EntityDef<any>, component: HaComponent, d: DeviceView): Record
   }
 }
 
+/** The bridge device's own configs, in the queue beside the devices. */
+const BRIDGE = Symbol('bridge');
+type Entry = string | typeof BRIDGE;
+
+/** Devices whose discovery is published at once (each ~30 configs in flight together). */
+const WORKERS = 2;
+
 /**
  * Publishes discovery for every device and the bridge; on start only what differs from the
  * retained configs read back (Zigbee2MQTT does the same), everything again on HA's birth message.
+ *
+ * Work is queued per device, not per message: a device's configs are built only when it is its
+ * turn, and a device asked for twice before its turn (start-up, then its charger's boot info) is
+ * published once. At 1000 chargers, building all ~30 000 payloads up front and queueing them
+ * behind a limit held them all at once and set the process's peak memory (BENCHMARKS.md).
  */
 export class HomeAssistantPublisher {
   /** What each discovery topic holds, as a digest: the payloads themselves were ~30 MB at 1000 chargers. */
   private published = new Map<string, string>();
   /** Chargers whose session entities are announced. */
   private readonly withSession = new Set<string>();
-  /**
-   * Discovery publishes in flight at once. At 1000 chargers start-up publishes ~30 000 configs:
-   * all at once they sat in the client's and the broker's buffers together and set the process's
-   * peak memory (BENCHMARKS.md).
-   */
-  private readonly limit = pLimit(64);
+  /** Devices (and the bridge) waiting for their turn, in order; the value: publish even unchanged. */
+  private readonly pending = new Map<Entry, boolean>();
+  private workers = 0;
+  private drained: Array<() => void> = [];
 
   constructor(private readonly ctx: PublisherContext) {}
 
@@ -217,16 +226,14 @@ export class HomeAssistantPublisher {
 
   stop(): void {
     this.ctx.bus.off(this);
+    this.pending.clear();
   }
 
-  /** Every discovery message this bridge wants, by topic. */
-  wanted(): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const m of bridgeDiscovery(this.ctx.cfg)) out.set(m.topic, json(m.payload));
-    for (const d of this.ctx.devices()) {
-      if (d.session) this.withSession.add(d.id);
-      for (const m of deviceDiscovery(this.ctx.cfg, d)) out.set(m.topic, json(m.payload));
-    }
+  /** Every discovery topic this bridge wants (built device by device, payloads not kept). */
+  wantedTopics(): Set<string> {
+    const out = new Set<string>();
+    for (const m of bridgeDiscovery(this.ctx.cfg)) out.add(m.topic);
+    for (const d of this.ctx.devices()) for (const m of deviceDiscovery(this.ctx.cfg, d)) out.add(m.topic);
     return out;
   }
 
@@ -235,30 +242,83 @@ export class HomeAssistantPublisher {
     this.published = new Map([...retained].map(([topic, payload]) => [topic, digest(payload)]));
   }
 
-  /** Publishes the configs that changed (all when `force`). */
+  /** Publishes the configs that changed (all when `force`); resolves once the queue is empty. */
   publishAll(force: boolean): Promise<void> {
-    return this.publishChanged(this.wanted(), force);
+    this.enqueue(BRIDGE, force);
+    for (const d of this.ctx.devices()) this.enqueue(d.id, force);
+    return this.run();
   }
 
   /** Publishes the changed configs of one device (its info changed). */
   publishDevice(id: string): Promise<void> {
-    const d = this.ctx.device(id);
-    if (!d) return Promise.resolve();
-    if (d.session) this.withSession.add(id);
-    const configs = new Map(deviceDiscovery(this.ctx.cfg, d).map((m) => [m.topic, json(m.payload)] as const));
-    return this.publishChanged(configs, false);
+    if (!this.ctx.device(id)) return Promise.resolve();
+    this.enqueue(id, false);
+    return this.run();
   }
 
-  private async publishChanged(configs: ReadonlyMap<string, string>, force: boolean): Promise<void> {
+  private enqueue(entry: Entry, force: boolean): void {
+    this.pending.set(entry, (this.pending.get(entry) ?? false) || force);
+  }
+
+  private run(): Promise<void> {
+    const done = new Promise<void>((resolve) => this.drained.push(resolve));
+    while (this.workers < WORKERS && this.workers < this.pending.size) {
+      this.workers += 1;
+      void this.work();
+    }
+    if (this.workers === 0) this.settle();
+    return done;
+  }
+
+  private async work(): Promise<void> {
+    let count = 0;
+    try {
+      for (let next = this.take(); next; next = this.take()) {
+        count += await this.publishEntry(next[0], next[1]).catch((e: Error) => {
+          this.ctx.log.warn({ err: e.message }, 'Home Assistant discovery not published');
+          return 0;
+        });
+      }
+    } finally {
+      this.workers -= 1;
+      if (count > 0) this.ctx.log.debug({ count }, 'Home Assistant discovery published');
+      if (this.workers === 0) this.settle();
+    }
+  }
+
+  private take(): [Entry, boolean] | undefined {
+    const first = this.pending.entries().next();
+    if (first.done) return undefined;
+    this.pending.delete(first.value[0]);
+    return first.value;
+  }
+
+  private settle(): void {
+    const waiting = this.drained;
+    this.drained = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  /** Builds one device's (or the bridge's) configs now and publishes those that changed. */
+  private async publishEntry(entry: Entry, force: boolean): Promise<number> {
+    let messages: DiscoveryMessage[];
+    if (entry === BRIDGE) messages = bridgeDiscovery(this.ctx.cfg);
+    else {
+      const d = this.ctx.device(entry);
+      if (!d) return 0;
+      if (d.session) this.withSession.add(entry);
+      messages = deviceDiscovery(this.ctx.cfg, d);
+    }
     const jobs: Array<Promise<void>> = [];
-    for (const [topic, payload] of configs) {
+    for (const m of messages) {
+      const payload = json(m.payload);
       const d = digest(payload);
-      if (!force && this.published.get(topic) === d) continue;
-      this.published.set(topic, d);
-      jobs.push(this.limit(() => this.ctx.conn.publish(topic, payload, { retain: true })));
+      if (!force && this.published.get(m.topic) === d) continue;
+      this.published.set(m.topic, d);
+      jobs.push(this.ctx.conn.publish(m.topic, payload, { retain: true }));
     }
     await Promise.all(jobs);
-    if (jobs.length > 0) this.ctx.log.debug({ count: jobs.length }, 'Home Assistant discovery published');
+    return jobs.length;
   }
 }
 
