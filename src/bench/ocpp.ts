@@ -218,3 +218,32 @@ export function formatOcpp(runs: OcppRun[], floor: Stats): string {
     ),
   ].join('\n');
 }
+
+/** The targets for OCPP charge points at the largest N: as for the other types (BENCHMARKS.md). */
+export function checkOcppTargets(
+  runs: OcppRun[],
+  floor: Stats,
+): Array<{ target: string; value: string; met: boolean }> {
+  if (runs.length === 0) return [];
+  const big = runs.reduce((a, b) => (b.n > a.n ? b : a));
+  const x = floor.p99;
+  const n = big.n;
+  return [
+    { target: `OCPP CPU at N=${n} < 30 % of one core`, value: `${big.cpu.toFixed(1)} %`, met: big.cpu < 30 },
+    {
+      target: `OCPP RSS at N=${n} < 300 MB (peak)`,
+      value: `${big.peakRss.toFixed(0)} MB`,
+      met: big.peakRss < 300,
+    },
+    {
+      target: `OCPP command -> SetChargingProfile p99 at N=${n} <= 5x floor p99 (${x.toFixed(3)} ms)`,
+      value: `${big.command.p99.toFixed(2)} ms = ${(big.command.p99 / x).toFixed(1)}x`,
+      met: big.command.p99 <= 5 * x && !big.command.lost,
+    },
+    {
+      target: `OCPP MeterValues -> MQTT p99 at N=${n} <= 5x floor p99`,
+      value: `${big.meterValues.p99.toFixed(2)} ms = ${(big.meterValues.p99 / x).toFixed(1)}x`,
+      met: big.meterValues.p99 <= 5 * x && !big.meterValues.lost,
+    },
+  ];
+}

@@ -125,7 +125,7 @@ export function formatTables(res: BenchResults): string {
     ...(res.failures.length > 0
       ? ['failed runs:', ...res.failures.map((x) => `  ${x.run}: ${x.error}`), '']
       : []),
-    'targets (issue 10):',
+    'targets:',
     targets,
   ].join('\n');
 }

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { forkBench, killAll, ROOT, SimHosts, stopChild } from './children.js';
 import { simSpec } from './common.js';
 import { measureFloor } from './floor.js';
-import { formatOcpp, type OcppRun, runOcpp } from './ocpp.js';
+import { checkOcppTargets, formatOcpp, type OcppRun, runOcpp } from './ocpp.js';
 import { type BenchResults, checkTargets, formatTables } from './report.js';
 import { type Plan, runBaseline, runBridge, say } from './scenario.js';
 import { runSessionsBench } from './sessions.js';
@@ -226,7 +226,11 @@ async function main(): Promise<void> {
     runs,
     failures,
   };
-  const results: BenchResults & { ocpp: OcppRun[] } = { ...partial, ocpp, targets: checkTargets(partial) };
+  const results: BenchResults & { ocpp: OcppRun[] } = {
+    ...partial,
+    ocpp,
+    targets: [...checkTargets(partial), ...checkOcppTargets(ocpp, floor)],
+  };
   const file = path.join(plan.outDir, 'results.json');
   writeFileSync(file, `${JSON.stringify({ ...results, ui }, null, 2)}\n`);
   say('');
