@@ -45,6 +45,7 @@ describe('the embedded broker and a hostile client', () => {
         embedded_broker: { host: '127.0.0.1', port },
         data_dir: dir,
         log: { level: 'debug' },
+        frontend: { enabled: false },
         chargers: [openevseCharger(sim.port)],
       },
       {},

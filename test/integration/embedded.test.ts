@@ -42,6 +42,7 @@ describe('embedded broker with user and password', () => {
         data_dir: dir,
         log: { level: 'debug' },
         homie: { enabled: true },
+        frontend: { enabled: false },
         chargers: [openevseCharger(sim.port)],
       },
       {},

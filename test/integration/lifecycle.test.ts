@@ -77,6 +77,7 @@ describe('bridge lifecycle', () => {
       {
         mqtt: { server: `mqtt://127.0.0.1:${port}`, client_id: 'e2mlate' },
         data_dir: dataDir,
+        frontend: { enabled: false },
         chargers: [openevseCharger(sim.port)],
       },
       {},

@@ -125,6 +125,7 @@ suite(
         {
           mqtt: { server: plain.url, user: 'bridge', password: 'wrong-pw', client_id: 'e2mwrong' },
           data_dir: dir,
+          frontend: { enabled: false },
           chargers: [],
         },
         {},
@@ -155,7 +156,11 @@ suite(
       const logs = new MemoryLog();
       const clock = new ManualClock();
       const cfg = validateConfig(
-        { mqtt: { server: url, user: 'bridge', password: 's3cret-pw', client_id: 'e2mnoca' }, data_dir: dir },
+        {
+          mqtt: { server: url, user: 'bridge', password: 's3cret-pw', client_id: 'e2mnoca' },
+          data_dir: dir,
+          frontend: { enabled: false },
+        },
         {},
       ).config!;
       const bridge = new Bridge({ config: cfg, clock, logger: logs.bundle });

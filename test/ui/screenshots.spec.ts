@@ -24,7 +24,9 @@ test.afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('the demo page: four chargers moving, screenshots for the README', async ({ page }, info) => {
+test('the demo page: four chargers moving, screenshots (README pictures with npm run screenshots)', async ({
+  page,
+}, info) => {
   test.setTimeout(120_000);
   const url = demo.bridge.frontend!.localUrl;
   const w = watch(page, url);
@@ -38,9 +40,11 @@ test('the demo page: four chargers moving, screenshots for the README', async ({
     { timeout: 75_000 },
   );
   await page.waitForTimeout(2000);
-  mkdirSync('docs/img', { recursive: true });
+  // the README's pictures change only on request (`npm run screenshots`): a test run leaves the tree clean
+  const dir = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/img' : info.outputDir;
+  mkdirSync(dir, { recursive: true });
   await page.screenshot({
-    path: `docs/img/web-${info.project.name}.png`,
+    path: path.join(dir, `web-${info.project.name}.png`),
     fullPage: info.project.name !== 'phone',
   });
   w.assertClean();
