@@ -242,39 +242,32 @@ export class HomieDevice {
     }
     // the decision node, from the state's `decision` (which may also have disappeared)
     const decision = state.decision as Readonly<Record<string, unknown>> | undefined;
-    for (const p of this.decision ?? []) {
-      const topic = `decision/${p.id}`;
-      const v = p.value(decision);
-      if (this.sent.get(topic) === v) continue;
-      this.sent.set(topic, v);
-      jobs.push(this.pub(topic, v));
-    }
+    jobs.push(this.publishNode('decision', this.decision, (p) => p.value(decision)));
     await Promise.all(jobs);
   }
 
   /** The plan node's values (none until the engine published a plan). */
   private async publishPlan(): Promise<void> {
     const plan = this.device.plan;
-    if (!this.plan || !plan) return;
-    const jobs: Array<Promise<void>> = [];
-    for (const p of this.plan) {
-      const topic = `plan/${p.id}`;
-      const v = p.value(plan);
-      if (this.sent.get(topic) === v) continue;
-      this.sent.set(topic, v);
-      jobs.push(this.pub(topic, v));
-    }
-    await Promise.all(jobs);
+    if (plan) await this.publishNode('plan', this.plan, (p) => p.value(plan));
   }
 
   /** The session node's values (none until the charger has had a session). */
   private async publishSession(): Promise<void> {
     const session = this.device.session;
-    if (!this.session || !session) return;
+    if (session) await this.publishNode('session', this.session, (p) => p.value(session));
+  }
+
+  /** The values of one of the extra nodes (plan, decision, session) that differ from those sent. */
+  private async publishNode<P extends { id: string }>(
+    node: string,
+    props: readonly P[] | null,
+    value: (p: P) => string,
+  ): Promise<void> {
     const jobs: Array<Promise<void>> = [];
-    for (const p of this.session) {
-      const topic = `session/${p.id}`;
-      const v = p.value(session);
+    for (const p of props ?? []) {
+      const topic = `${node}/${p.id}`;
+      const v = value(p);
       if (this.sent.get(topic) === v) continue;
       this.sent.set(topic, v);
       jobs.push(this.pub(topic, v));

@@ -1,5 +1,5 @@
 import type { ChargerReading, Scalar, TransactionInfo } from '../../core/model.js';
-import { type MeterSample, mapMeterValue, sampleTime } from './meter-values.js';
+import { MEASURED_KEYS, type MeterSample, mapMeterValue, sampleTime } from './meter-values.js';
 import { errorText, statusFacts } from './status.js';
 import type { MeterValue } from './wire.js';
 
@@ -19,18 +19,6 @@ interface Transaction {
   /** Wh at stop. */
   meterStop: number | null;
 }
-
-const MEASURED = [
-  'current',
-  'current_l1',
-  'current_l2',
-  'current_l3',
-  'voltage',
-  'power',
-  'total_energy',
-  'temperature',
-  'state_of_charge',
-] as const;
 
 /** A `meterStart`/`meterStop` that is no reading (Zaptec sends 2147483647, evcc-io/evcc#29190). */
 const meterOk = (wh: number | undefined): wh is number => wh !== undefined && wh >= 0 && wh < 2_147_483_647;
@@ -147,7 +135,7 @@ export class Connector {
   ): ChargerReading {
     const facts = statusFacts(this.status, station, this.vehicleConnected);
     const values: Record<string, Scalar> = {};
-    for (const k of MEASURED) values[k] = this.meter[k] ?? null;
+    for (const k of MEASURED_KEYS) values[k] = this.meter[k] ?? null;
     if (!facts.charging && this.transactionId === null) {
       // many chargers send nothing while idle (Mennekes ACU): no transaction, no power
       values.power = 0;

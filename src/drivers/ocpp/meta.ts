@@ -3,6 +3,7 @@ import { bool, list, num, oneOf, str } from '../../config/formats.js';
 import type { ChargerConfig, Config } from '../../config/types.js';
 import { passwordOption } from '../options.js';
 import type { ChargerCheckContext, ChargerTypeMeta } from '../types.js';
+import { MEASURED_KEYS } from './meter-values.js';
 
 /** Options of an OCPP charger as the configuration gives them (README.md in this folder). */
 export interface OcppOptions {
@@ -111,18 +112,8 @@ export const ocppMeta: ChargerTypeMeta = {
   },
   check: checkOcpp,
   capabilities: () => ({
-    provides: new Set([
-      'current',
-      'current_l1',
-      'current_l2',
-      'current_l3',
-      'voltage',
-      'power',
-      'session_energy',
-      'total_energy',
-      'temperature',
-      'state_of_charge',
-    ]),
+    // session_energy = register − meterStart (connector.ts)
+    provides: new Set<string>([...MEASURED_KEYS, 'session_energy']),
     writable: new Set(),
     resolution: 0.1,
     bidirectional: false,

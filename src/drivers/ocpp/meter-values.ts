@@ -21,6 +21,19 @@ export interface MeterSample {
   current_offered?: number;
 }
 
+/** The model keys MeterValues give a connector's state (`current_offered` is only read back). */
+export const MEASURED_KEYS = [
+  'current',
+  'current_l1',
+  'current_l2',
+  'current_l3',
+  'voltage',
+  'power',
+  'total_energy',
+  'temperature',
+  'state_of_charge',
+] as const satisfies ReadonlyArray<keyof MeterSample>;
+
 const ENERGY = 'Energy.Active.Import.Register';
 
 /**
